@@ -1,0 +1,173 @@
+"""What every check shares: one signature, one way to call the student, one message shape.
+
+A check is a function ``run(ctx) -> Verdict``. It calls the student only through ``ctx.call``,
+which turns every non-answer (exception, timeout, crash, ``NotImplementedError``) into a
+``CallFailed`` the runner below maps to exactly one of the five outcomes. Checks never see the
+worker's internals and never trust what it says beyond the arrays it returned.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from ..results import CheckResult, Frame
+from ..sandbox.runner import CallOutcome, WorkerSession
+from ..sandbox.wire import Handle
+from ..spec import RETURNS
+from .hints import error_hint
+
+
+@dataclass
+class Verdict:
+    status: str  # passed | failed (the five outcomes minus error/timeout/skipped come via exceptions)
+    message: str = ""
+    hint: str = ""
+    metrics: dict = field(default_factory=dict)
+    call: str = ""
+
+
+class Skip(Exception):
+    """The check cannot run: not attempted, or a prerequisite is missing."""
+
+
+class CallFailed(Exception):
+    def __init__(self, outcome: CallOutcome, function: str, call: str):
+        super().__init__(outcome.status)
+        self.outcome, self.function, self.call = outcome, function, call
+
+
+@dataclass(frozen=True)
+class CheckDef:
+    exercise: str
+    function: str
+    name: str
+    kind: str
+    run: Callable[["Context"], Verdict]
+
+    @property
+    def id(self) -> str:
+        return f"{self.exercise}.{self.function}.{self.name}"
+
+
+class Context:
+    """Everything a check may use: the worker session, seeds, tolerances, what is known so far."""
+
+    def __init__(self, session: WorkerSession, functions: dict, seed: int, exercise, call_seconds: float):
+        self.session = session
+        self.functions = functions  # name -> {"params": [...]} as the worker saw them
+        self.seed = seed
+        self.exercise = exercise
+        self.call_seconds = call_seconds
+        self.timed_out: set[str] = set()
+        self.not_attempted: dict[str, str] = {}
+        self.mutations: dict[str, set] = {}
+
+    def rng(self, *key) -> np.random.Generator:
+        """A generator that depends only on the seed and ``key``: the same case every run."""
+        words = [zlib.crc32(str(k).encode()) for k in key]
+        return np.random.default_rng([self.seed, *words])
+
+    def tol(self, name: str) -> float:
+        return self.exercise.tol(name)
+
+    def call(self, function: str, args: list, call: str, returns: list[str] | None = None) -> list:
+        """Call a student function; return its values or raise CallFailed / Skip."""
+        if function not in self.functions:
+            raise Skip(f"{function} is not defined in your file: not attempted")
+        if function in self.not_attempted:
+            raise Skip(self.not_attempted[function])
+        if function in self.timed_out:
+            raise Skip(f"an earlier call to {function} timed out, so this check was not run")
+        returns = returns if returns is not None else RETURNS.get(function)
+        outcome = self.session.call(function, args, returns=returns, echo=True, seconds=self.call_seconds)
+        if outcome.status == "ok":
+            self._note_mutation(function, args, outcome.echo)
+            return outcome.value
+        if outcome.status == "not_implemented":
+            how = "returned None" if outcome.exc_type == "None" else "raises NotImplementedError"
+            self.not_attempted[function] = f"{function} {how}: not attempted yet"
+            raise Skip(self.not_attempted[function])
+        if outcome.status == "missing":
+            raise Skip(f"{function} is not defined in your file: not attempted")
+        if outcome.status == "timeout":
+            self.timed_out.add(function)
+        raise CallFailed(outcome, function, call)
+
+    def drop(self, values) -> None:
+        self.session.drop([v for v in values if isinstance(v, Handle)])
+
+    def _note_mutation(self, function: str, args: list, echo) -> None:
+        if not isinstance(echo, list) or len(echo) != len(args):
+            return
+        names = self.functions.get(function, {}).get("params") or []
+        for i, (sent, after) in enumerate(zip(args, echo)):
+            if isinstance(sent, np.ndarray) and isinstance(after, np.ndarray) and sent.shape == after.shape:
+                if not np.array_equal(sent, after, equal_nan=True):
+                    self.mutations.setdefault(function, set()).add(names[i] if i < len(names) else f"argument {i + 1}")
+
+
+def run_check(check: CheckDef, ctx: Context) -> CheckResult:
+    """Run one check and turn whatever happened into exactly one of the five outcomes."""
+    points = ctx.exercise.points_for(check.function, check.name)
+    base = dict(id=check.id, exercise=check.exercise, function=check.function, kind=check.kind, max_score=points)
+    started = time.monotonic()
+    try:
+        v = check.run(ctx)
+        result = CheckResult(status=v.status, score=points if v.status == "passed" else 0.0, message=v.message,
+                             hint=v.hint, metrics=v.metrics, call=v.call, **base)
+    except Skip as exc:
+        result = CheckResult(status="skipped", score=0.0, message=str(exc), **base,
+                             hint=f"Implement {check.function} to earn these points." if "not attempted" in str(exc) else "")
+    except CallFailed as exc:
+        result = failed_call_result(exc, base)
+    result.seconds = round(time.monotonic() - started, 4)
+    mutated = ctx.mutations.get(check.function)
+    if mutated and result.status != "skipped":
+        result.metrics["mutated_inputs"] = sorted(mutated)
+    return result
+
+
+def failed_call_result(exc: CallFailed, base: dict) -> CheckResult:
+    o = exc.outcome
+    frames = [Frame(**f) for f in o.frames]
+    where = ""
+    if frames:
+        f = frames[-1]
+        where = f" in {f.func} ({f.file}, line {f.line}: {f.code.strip()})"
+    if o.status == "error":
+        status = "error"
+        message = f"{exc.call} raised {o.exc_type}: {o.exc_msg}{where}"
+        hint = error_hint(o.exc_type, o.exc_msg, frames[-1].code if frames else "")
+    elif o.status == "timeout":
+        status = "timeout"
+        message = f"{exc.call} did not return: {o.detail}"
+        hint = "Look for a loop that never ends (a while loop whose condition never changes, or a loop over the wrong range)."
+    elif o.status == "bad_return":
+        status = "failed"
+        message = f"{exc.call} {o.detail}"
+        hint = f"Return exactly what the API lists: {', '.join(RETURNS.get(exc.function, []))}."
+    elif o.status == "infra_error":
+        status = "error"
+        message = f"grader infrastructure error while running {exc.call}: {o.detail} (not your fault; run again)"
+        hint = "If this repeats, report it to the course staff with this message."
+    else:  # crashed, protocol_error
+        status = "error"
+        message = f"{exc.call} ended the worker process: {o.detail}"
+        hint = ("Do not call sys.exit(), os._exit() or exit() in your code, and do not write to the process's "
+                "file descriptors; return your values instead.")
+    result = CheckResult(status=status, score=0.0, message=message, hint=hint, call=exc.call, traceback=frames, **base)
+    if o.status == "infra_error":
+        result.metrics["infrastructure"] = True
+    return result
+
+
+def unpack(values: list, n: int) -> list:
+    """The worker already checked the count; this guards against a forged reply."""
+    if not isinstance(values, list) or len(values) != n:
+        raise CallFailed(CallOutcome("protocol_error", detail="a reply with the wrong number of values"), "", "")
+    return values

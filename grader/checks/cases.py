@@ -1,0 +1,83 @@
+"""Inputs for the checks: hidden seeded random cases and the public CS231n vectors.
+
+Random cases depend only on (seed, purpose, function, case number), so a run is reproducible and
+a regrade gives the same numbers. The shapes include the edges students trip on: a batch of one,
+one time step, one input feature, one hidden unit. Scales keep pre-activations moderate (weights
+~ 1/sqrt(fan-in)) so a correct implementation is far from saturation and errors are visible.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..spec import Layer
+
+STEP_DIMS = ({"N": 3, "D": 4, "H": 5}, {"N": 1, "D": 3, "H": 2}, {"N": 2, "D": 1, "H": 3}, {"N": 4, "D": 2, "H": 1})
+SEQ_DIMS = (
+    {"N": 2, "T": 5, "D": 3, "H": 4},
+    {"N": 1, "T": 1, "D": 2, "H": 3},
+    {"N": 3, "T": 4, "D": 1, "H": 2},
+    {"N": 1, "T": 3, "D": 2, "H": 1},
+)
+FD_STEP_DIMS = {"N": 3, "D": 4, "H": 5}
+FD_SEQ_DIMS = {"N": 2, "T": 4, "D": 3, "H": 4}
+
+
+def random_inputs(rng: np.random.Generator, layer: Layer, dims: dict) -> dict[str, np.ndarray]:
+    shapes = layer.shapes(dims)
+    out = {}
+    for name, _ in layer.inputs:
+        shape = shapes[name]
+        if name in ("Wx", "Wh"):
+            out[name] = rng.standard_normal(shape) / np.sqrt(shape[0])
+        elif name == "b":
+            out[name] = 0.5 * rng.standard_normal(shape)
+        elif name in ("prev_h", "h0"):
+            out[name] = rng.uniform(-0.9, 0.9, shape)
+        else:
+            out[name] = rng.standard_normal(shape)
+    return out
+
+
+def layer_cases(ctx, layer: Layer, purpose: str):
+    for i, dims in enumerate(SEQ_DIMS if layer.sequence else STEP_DIMS):
+        yield dims, random_inputs(ctx.rng(purpose, layer.forward, i), layer, dims)
+
+
+def fd_case(ctx, layer: Layer):
+    dims = FD_SEQ_DIMS if layer.sequence else FD_STEP_DIMS
+    return dims, random_inputs(ctx.rng("fd", layer.forward), layer, dims)
+
+
+def upstream(ctx, layer: Layer, dims: dict, key) -> dict[str, np.ndarray]:
+    rng = ctx.rng("upstream", layer.backward, key)
+    shapes = layer.shapes(dims)
+    return {"d" + n: rng.standard_normal(shapes[n]) for n in layer.output_names}
+
+
+def public_rnn_step() -> tuple[dict, dict]:
+    """The CS231n notebook's rnn_step_forward inputs (public: printed in every copy of it)."""
+    N, D, H = 3, 10, 4
+    return {"N": N, "D": D, "H": H}, {
+        "x": np.linspace(-0.4, 0.7, num=N * D).reshape(N, D),
+        "prev_h": np.linspace(-0.2, 0.5, num=N * H).reshape(N, H),
+        "Wx": np.linspace(-0.1, 0.9, num=D * H).reshape(D, H),
+        "Wh": np.linspace(-0.3, 0.7, num=H * H).reshape(H, H),
+        "b": np.linspace(-0.2, 0.4, num=H),
+    }
+
+
+def public_lstm_step() -> tuple[dict, dict]:
+    """The CS231n notebook's lstm_step_forward inputs."""
+    N, D, H = 3, 4, 5
+    return {"N": N, "D": D, "H": H}, {
+        "x": np.linspace(-0.4, 1.2, num=N * D).reshape(N, D),
+        "prev_h": np.linspace(-0.3, 0.7, num=N * H).reshape(N, H),
+        "prev_c": np.linspace(-0.4, 0.9, num=N * H).reshape(N, H),
+        "Wx": np.linspace(-2.1, 1.3, num=4 * D * H).reshape(D, 4 * H),
+        "Wh": np.linspace(-0.7, 2.2, num=4 * H * H).reshape(H, 4 * H),
+        "b": np.linspace(0.3, 0.7, num=4 * H),
+    }
+
+
+PUBLIC_VECTORS = {"rnn_step_forward": public_rnn_step, "lstm_step_forward": public_lstm_step}

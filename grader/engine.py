@@ -1,0 +1,118 @@
+"""Grade one submission: load -> sandboxed worker -> checks -> ``GradeResult`` (plain data).
+
+This is the only module that ties the layers together. It never imports the submission; the
+worker does. If the file cannot be loaded or imported, every check still gets a result (error or
+timeout, with the reason), so a report always accounts for every point.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+
+from . import __version__
+from .checks.base import Context, run_check
+from .checks.registry import checks_for
+from .exercises import Exercise, load_exercises
+from .loader import Submission, load
+from .results import CheckResult, ExerciseResult, Frame, GradeResult, LoadNote, SubmissionInfo
+from .sandbox.launcher import Limits
+from .sandbox.runner import ImportOutcome, WorkerSession
+
+DEFAULT_SEED = 20161
+
+
+def select_exercises(ids: list[str] | None, available: dict[str, Exercise]) -> list[Exercise]:
+    if not ids:
+        return list(available.values())
+    unknown = [i for i in ids if i not in available]
+    if unknown:
+        raise KeyError(f"unknown exercise(s) {', '.join(unknown)}; available: {', '.join(available)}")
+    return [available[i] for i in ids]
+
+
+def grade(
+    path_or_submission,
+    exercise_ids: list[str] | None = None,
+    seed: int = DEFAULT_SEED,
+    limits: Limits | None = None,
+    launcher=None,
+    exercises: dict[str, Exercise] | None = None,
+) -> GradeResult:
+    """Grade a submission. Raises ``LoadError`` (bad path, no module) and ``KeyError`` (bad id)."""
+    started = time.monotonic()
+    sub = path_or_submission if isinstance(path_or_submission, Submission) else load(path_or_submission)
+    chosen = select_exercises(exercise_ids, exercises or load_exercises())
+    limits = limits or Limits()
+    session = WorkerSession(sub.files, sub.module_file, limits=limits, launcher=launcher)
+    results: list[ExerciseResult] = []
+    try:
+        hello = _start(session, sub)
+        for ex in chosen:
+            defs = checks_for(ex)
+            if hello.status == "ready":
+                ctx = Context(session, hello.functions, seed, ex, ex.call_seconds)
+                checks = [run_check(d, ctx) for d in defs]
+            else:
+                checks = [_unloadable(d, ex, hello) for d in defs]
+            results.append(ExerciseResult(ex.id, ex.title, sum(c.score for c in checks),
+                                          sum(c.max_score for c in checks), checks))
+    finally:
+        session.close()
+    return GradeResult(
+        grader_version=__version__,
+        submission=SubmissionInfo(sub.path, sub.sha256, sub.kind, sub.module_file),
+        seed=seed,
+        isolation=session.isolation,
+        score=sum(e.score for e in results),
+        max_score=sum(e.max_score for e in results),
+        duration_s=round(time.monotonic() - started, 3),
+        exercises=results,
+        load_problems=[LoadNote(**asdict(p)) for p in sub.problems],
+        output=session.output,
+    )
+
+
+def _start(session: WorkerSession, sub: Submission) -> ImportOutcome:
+    fatal = [p for p in sub.problems if p.fatal]
+    if fatal:
+        p = fatal[0]
+        return ImportOutcome("load_error", exc_msg=p.message, detail=p.hint,
+                             frames=[{"file": p.file, "line": p.line, "func": "<module>", "code": ""}] if p.line else [])
+    return session.start()
+
+
+_IMPORT_HINTS = {
+    "timeout": "Your file does work at import time that never finishes: move top-level code (training loops, "
+               "input(), while True) under `if __name__ == '__main__':`.",
+    "crashed": "Your file ends the process while it is being imported (sys.exit, os._exit, exit()): remove that "
+               "call or move it under `if __name__ == '__main__':`.",
+    "import_error": "Your file raises an exception while it is being imported: run `python rnn_layers.py` "
+                    "yourself and fix the first error it shows.",
+}
+
+
+def _unloadable(d, ex: Exercise, hello: ImportOutcome) -> CheckResult:
+    """Every check of a submission that could not be loaded or imported, with the reason."""
+    points = ex.points_for(d.function, d.name)
+    frames = [Frame(**f) for f in hello.frames]
+    where = f" ({frames[-1].file}, line {frames[-1].line}{': ' + frames[-1].code.strip() if frames[-1].code else ''})" if frames else ""
+    if hello.status == "load_error":
+        status, message, hint = "error", f"your file could not be loaded: {hello.exc_msg}", hello.detail
+    elif hello.status == "import_error":
+        status = "error"
+        message = f"importing your file raised {hello.exc_type}: {hello.exc_msg}{where}"
+        hint = _IMPORT_HINTS["import_error"]
+        if hello.exc_type == "ImportError" and "not allowed" in hello.exc_msg:
+            hint = "Use numpy only: the exercise is to write the maths yourself."
+    elif hello.status == "timeout":
+        status, message, hint = "timeout", f"importing your file did not finish: {hello.detail}", _IMPORT_HINTS["timeout"]
+    elif hello.status == "infra_error":
+        status, message, hint = "error", f"grader infrastructure error: {hello.detail} (not your fault)", "Run the grader again."
+    else:
+        status, message, hint = "error", f"your file could not be imported: {hello.detail}", _IMPORT_HINTS["crashed"]
+    result = CheckResult(id=d.id, exercise=d.exercise, function=d.function, kind=d.kind, status=status, score=0.0,
+                         max_score=points, message=message, hint=hint, traceback=frames)
+    if hello.status == "infra_error":
+        result.metrics["infrastructure"] = True
+    return result
