@@ -114,10 +114,11 @@ class GradeResult:
         return all(c.status == "passed" for c in self.checks) and bool(self.checks)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """Plain JSON-ready data: numpy values become Python ones, NaN and inf become null."""
+        return _plain(asdict(self))
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, allow_nan=False, default=_jsonable)
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
     @classmethod
     def from_dict(cls, data: dict) -> "GradeResult":
@@ -137,12 +138,19 @@ class GradeResult:
         return cls(**data)
 
 
-def _jsonable(value):
-    """numpy scalars and the like that slipped into metrics become plain numbers or strings."""
-    if hasattr(value, "item"):
-        return value.item()
-    if hasattr(value, "tolist"):
-        return value.tolist()
+def _plain(value):
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not hasattr(value, "dtype"):
+        return value
+    if hasattr(value, "tolist"):  # numpy scalars and arrays that slipped into metrics
+        return _plain(value.tolist())
+    if isinstance(value, float):
+        return finite_or_none(value)
     return str(value)
 
 

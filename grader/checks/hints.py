@@ -38,9 +38,10 @@ def error_hint(exc_type: str, exc_msg: str, code: str = "") -> str:
         return ("np.squeeze without an axis also removes a batch (or time) dimension of size 1: "
                 "index or reshape explicitly, or pass axis=.")
     if exc_type == "AttributeError":
-        m = re.search(r"module 'numpy' has no attribute '(\w+)'", exc_msg)
-        if m and m.group(1) in NUMPY2_REMOVED:
-            return f"np.{m.group(1)} was removed in NumPy 2: use {NUMPY2_REMOVED[m.group(1)]}."
+        m = re.search(r"module 'numpy' has no attribute '(\w+)'|`np\.(\w+)` was removed", exc_msg)
+        name = m and (m.group(1) or m.group(2))
+        if name in NUMPY2_REMOVED:
+            return f"np.{name} was removed in NumPy 2: use {NUMPY2_REMOVED[name]}."
         if "'NoneType'" in exc_msg:
             return "Something you use is None: a helper that forgets to return, or a cache field never filled in."
     if exc_type == "NameError":

@@ -1,0 +1,5 @@
+"""``python -m grader`` is the same as the ``rnngrade`` command."""
+
+from .cli import main
+
+main(prog_name="rnngrade")

@@ -1,0 +1,81 @@
+"""The terminal summary: one table per exercise, then every problem with its message and hint.
+
+Reads ``grader.results`` only. Uses rich for layout and colour; colour is dropped automatically
+when the output is not a terminal or ``NO_COLOR`` is set, and status words are always spelled
+out so nothing depends on colour alone.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ..results import CheckResult, GradeResult
+
+STYLE = {"passed": "green", "failed": "red", "error": "dark_orange", "timeout": "magenta", "skipped": "bright_black"}
+ICON = {"passed": "✔", "failed": "✘", "error": "!", "timeout": "⧗", "skipped": "–"}
+
+
+def _points(score: float, max_score: float) -> str:
+    return f"{score:g}/{max_score:g}"
+
+
+def render_terminal(result: GradeResult, console: Console | None = None, verbose: bool = False) -> None:
+    console = console or Console(highlight=False)
+    sub = result.submission
+    console.print(f"[bold]rnngrade[/bold] {escape(sub.path)}  [dim](sha256 {sub.sha256[:12]}, isolation "
+                  f"{result.isolation}, seed {result.seed}, {result.duration_s:.2f} s)[/dim]")
+    for note in result.load_problems:
+        colour = "red" if note.fatal else "yellow"
+        console.print(f"[{colour}]{'error' if note.fatal else 'warning'}:[/{colour}] {escape(note.message)}")
+        console.print(f"  [cyan]hint:[/cyan] {escape(note.hint)}")
+    for ex in result.exercises:
+        table = Table(title=f"{escape(ex.title)}  [bold]{_points(ex.score, ex.max_score)}[/bold]",
+                      title_justify="left", show_edge=False, pad_edge=False, expand=False)
+        table.add_column("function")
+        table.add_column("check")
+        table.add_column("status")
+        table.add_column("points", justify="right")
+        for c in ex.checks:
+            if c.kind == "api" and c.status == "passed" and not verbose:
+                continue
+            s = STYLE[c.status]
+            table.add_row(c.function, c.id.rsplit(".", 1)[-1], f"[{s}]{ICON[c.status]} {c.status}[/{s}]",
+                          _points(c.score, c.max_score))
+        console.print()
+        console.print(table)
+    problems = [c for c in result.checks if c.status != "passed" and not _skipped_quietly(c)]
+    if problems:
+        console.print()
+        console.print("[bold]What to fix[/bold]")
+        for c in problems:
+            _problem(console, c)
+    warnings = sorted({(c.function, a) for c in result.checks for a in c.metrics.get("mutated_inputs", [])})
+    for function, arg in warnings:
+        console.print(f"[yellow]note:[/yellow] {function} modifies its argument {arg} in place; the grader passed a "
+                      "copy so your values were graded, but callers may not expect it: copy before +=.")
+    console.print()
+    total = f"{result.score:g} / {result.max_score:g}"
+    if result.all_passed:
+        console.print(f"[bold green]All checks passed: {total}[/bold green]")
+    else:
+        counts = ", ".join(f"{n} {s}" for s in STYLE if (n := sum(c.status == s for c in result.checks)))
+        console.print(f"[bold]Score {total}[/bold]  ({counts})")
+
+
+def _skipped_quietly(c: CheckResult) -> bool:
+    """Not-attempted functions are listed once in the table; repeating them as problems is noise."""
+    return c.status == "skipped" and "not attempted" in c.message
+
+
+def _problem(console: Console, c: CheckResult) -> None:
+    s = STYLE[c.status]
+    console.print(f"[{s}]{ICON[c.status]} {c.status}[/{s}] [bold]{c.id}[/bold] ({_points(c.score, c.max_score)})")
+    console.print(f"  {escape(c.message)}")
+    if c.diagnosis:
+        console.print(f"  [bold]diagnosis:[/bold] {escape(c.diagnosis.title)}: {escape(c.diagnosis.explanation)}")
+    for f in c.traceback[-3:]:
+        console.print(f"  [dim]{escape(f.file)}:{f.line} in {escape(f.func)}:[/dim] {escape(f.code.strip())}")
+    if c.hint:
+        console.print(f"  [cyan]hint:[/cyan] {escape(c.hint)}")
