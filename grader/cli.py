@@ -42,8 +42,10 @@ def main() -> None:
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the results as JSON (schema: grader/schema/results.schema.json).")
 @click.option("--seed", type=int, default=None, help="Seed for the hidden random cases (default: the course's fixed seed).")
+@click.option("--allow-import", "allowed", multiple=True, metavar="MODULE",
+              help="Let submissions import MODULE although it is blocked by default (torch, jax, tensorflow, autograd).")
 @click.option("--verbose", "-v", is_flag=True, help="Also list passed API checks.")
-def check(submission: Path, exercise_ids, html_path: Path, no_html: bool, json_path, seed, verbose) -> None:
+def check(submission: Path, exercise_ids, html_path: Path, no_html: bool, json_path, seed, allowed, verbose) -> None:
     """Grade SUBMISSION: a .py file, a folder with rnn_layers.py (or cs231n/rnn_layers.py), or a .zip.
 
     \b
@@ -56,9 +58,12 @@ def check(submission: Path, exercise_ids, html_path: Path, no_html: bool, json_p
     from .loader import LoadError
     from .render.output import write_text_atomic
     from .render.terminal import render_terminal
+    from .sandbox.launcher import DEFAULT_BLOCKED_IMPORTS, GRADER_PACKAGES
 
+    blocked = tuple(m for m in DEFAULT_BLOCKED_IMPORTS if m not in allowed or m in GRADER_PACKAGES)
     try:
-        result = grade(submission, list(exercise_ids) or None, seed=DEFAULT_SEED if seed is None else seed)
+        result = grade(submission, list(exercise_ids) or None, seed=DEFAULT_SEED if seed is None else seed,
+                       blocked_imports=blocked)
     except LoadError as exc:
         _fail(exc.message, exc.hint)
     except KeyError as exc:

@@ -16,7 +16,7 @@ from .checks.registry import checks_for
 from .exercises import Exercise, load_exercises
 from .loader import Submission, load
 from .results import CheckResult, ExerciseResult, Frame, GradeResult, LoadNote, SubmissionInfo
-from .sandbox.launcher import Limits
+from .sandbox.launcher import DEFAULT_BLOCKED_IMPORTS, Limits
 from .sandbox.runner import ImportOutcome, WorkerSession
 
 DEFAULT_SEED = 20161
@@ -38,13 +38,18 @@ def grade(
     limits: Limits | None = None,
     launcher=None,
     exercises: dict[str, Exercise] | None = None,
+    blocked_imports: tuple[str, ...] = DEFAULT_BLOCKED_IMPORTS,
 ) -> GradeResult:
     """Grade a submission. Raises ``LoadError`` (bad path, no module) and ``KeyError`` (bad id)."""
     started = time.monotonic()
-    sub = path_or_submission if isinstance(path_or_submission, Submission) else load(path_or_submission)
+    if isinstance(path_or_submission, Submission):
+        sub = path_or_submission
+    else:
+        sub = load(path_or_submission, blocked_imports)
     chosen = select_exercises(exercise_ids, exercises or load_exercises())
     limits = limits or Limits()
-    session = WorkerSession(sub.files, sub.module_file, limits=limits, launcher=launcher)
+    session = WorkerSession(sub.files, sub.module_file, limits=limits, blocked_imports=blocked_imports,
+                            launcher=launcher)
     results: list[ExerciseResult] = []
     try:
         hello = _start(session, sub)

@@ -37,6 +37,7 @@ class Exercise:
     tolerances: dict = field(default_factory=dict)
     call_seconds: float = 5.0
     description: str = ""
+    order: int = 100  # position in reports (the course's teaching order)
 
     def tol(self, name: str) -> float:
         return float(self.tolerances.get(name, DEFAULT_TOLERANCES[name]))
@@ -60,7 +61,7 @@ def load_exercises(directory: Path | None = None) -> dict[str, Exercise]:
         found[ex.id] = ex
     if not found:
         raise ExerciseConfigError(f"no exercise .toml files in {directory}")
-    return found
+    return dict(sorted(found.items(), key=lambda kv: (kv[1].order, kv[0])))
 
 
 def _parse(path: Path) -> Exercise:
@@ -77,6 +78,7 @@ def _parse(path: Path) -> Exercise:
             tolerances={str(k): float(v) for k, v in data.get("tolerances", {}).items()},
             call_seconds=float(data.get("limits", {}).get("call_seconds", 5.0)),
             description=str(data.get("description", "")),
+            order=int(data.get("order", 100)),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ExerciseConfigError(f"{path}: missing or malformed field ({exc})") from None

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import check
+from zoo_helpers import check
 
 
 def _all(result, status):

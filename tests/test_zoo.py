@@ -7,7 +7,7 @@ which function, what was called, what came back and what was expected, with a us
 
 import pytest
 
-from conftest import check
+from zoo_helpers import check
 
 # bug -> {check id: status} of every check that does not pass
 EXPECTED = {

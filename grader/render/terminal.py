@@ -22,7 +22,7 @@ def _points(score: float, max_score: float) -> str:
 
 
 def render_terminal(result: GradeResult, console: Console | None = None, verbose: bool = False) -> None:
-    console = console or Console(highlight=False)
+    console = console or Console(highlight=False, soft_wrap=True)  # long messages wrap in the terminal, not mid-index
     sub = result.submission
     console.print(f"[bold]rnngrade[/bold] {escape(sub.path)}  [dim](sha256 {sub.sha256[:12]}, isolation "
                   f"{result.isolation}, seed {result.seed}, {result.duration_s:.2f} s)[/dim]")
@@ -31,18 +31,29 @@ def render_terminal(result: GradeResult, console: Console | None = None, verbose
         console.print(f"[{colour}]{'error' if note.fatal else 'warning'}:[/{colour}] {escape(note.message)}")
         console.print(f"  [cyan]hint:[/cyan] {escape(note.hint)}")
     for ex in result.exercises:
+        if all(_skipped_quietly(c) or c.kind == "api" for c in ex.checks):
+            console.print(f"\n[bold]{escape(ex.title)}[/bold]  {_points(ex.score, ex.max_score)}  "
+                          f"[bright_black]– not attempted ({', '.join(dict.fromkeys(c.function for c in ex.checks))})[/bright_black]")
+            continue
         table = Table(title=f"{escape(ex.title)}  [bold]{_points(ex.score, ex.max_score)}[/bold]",
                       title_justify="left", show_edge=False, pad_edge=False, expand=False)
         table.add_column("function")
         table.add_column("check")
         table.add_column("status")
         table.add_column("points", justify="right")
-        for c in ex.checks:
-            if c.kind == "api" and c.status == "passed" and not verbose:
+        for function in dict.fromkeys(c.function for c in ex.checks):
+            checks = [c for c in ex.checks if c.function == function]
+            if all(_skipped_quietly(c) or c.kind == "api" for c in checks):
+                total = sum(c.max_score for c in checks)
+                table.add_row(function, "(all)", f"[bright_black]{ICON['skipped']} not attempted[/bright_black]",
+                              _points(0, total))
                 continue
-            s = STYLE[c.status]
-            table.add_row(c.function, c.id.rsplit(".", 1)[-1], f"[{s}]{ICON[c.status]} {c.status}[/{s}]",
-                          _points(c.score, c.max_score))
+            for c in checks:
+                if c.kind == "api" and c.status == "passed" and not verbose:
+                    continue
+                st = STYLE[c.status]
+                table.add_row(c.function, c.id.rsplit(".", 1)[-1], f"[{st}]{ICON[c.status]} {c.status}[/{st}]",
+                              _points(c.score, c.max_score))
         console.print()
         console.print(table)
     problems = [c for c in result.checks if c.status != "passed" and not _skipped_quietly(c)]

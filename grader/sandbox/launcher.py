@@ -21,7 +21,8 @@ WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 # (tokens, paths to the instructor's files, PYTHON* hooks) is dropped.
 _KEPT_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "LANG", "LC_ALL")
 
-DEFAULT_BLOCKED_IMPORTS = ("torch", "jax", "jaxlib", "tensorflow", "autograd", "grader", "reference")
+GRADER_PACKAGES = ("grader", "reference", "exercises")  # never importable by a submission
+DEFAULT_BLOCKED_IMPORTS = ("torch", "jax", "jaxlib", "tensorflow", "autograd") + GRADER_PACKAGES
 
 
 @dataclass(frozen=True)

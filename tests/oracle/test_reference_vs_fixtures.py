@@ -1,6 +1,6 @@
 """The reference agrees with PyTorch float64 results stored in fixtures/torch_golden.npz.
 
-No torch needed. Regenerate with: python tests/reference/make_torch_fixtures.py
+No torch needed. Regenerate with: python tests/oracle/make_torch_fixtures.py
 """
 
 import functools

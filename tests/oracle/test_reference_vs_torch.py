@@ -74,4 +74,4 @@ def test_fixture_file_is_what_the_script_writes_now():
     fresh = oracle.build_golden()
     assert sorted(stored) == sorted(fresh)
     stale = [k for k in fresh if rc.norm_rel_error(stored[k], fresh[k]) > 1e-12]
-    assert not stale, f"regenerate with python tests/reference/make_torch_fixtures.py: {stale[:5]}"
+    assert not stale, f"regenerate with python tests/oracle/make_torch_fixtures.py: {stale[:5]}"

@@ -1,6 +1,6 @@
-"""Write tests/reference/fixtures/torch_golden.npz from PyTorch (float64).
+"""Write tests/oracle/fixtures/torch_golden.npz from PyTorch (float64).
 
-Run from the repository root:  python tests/reference/make_torch_fixtures.py
+Run from the repository root:  python tests/oracle/make_torch_fixtures.py
 Needs torch; the tests that read the file do not.
 """
 
