@@ -44,8 +44,10 @@ def main() -> None:
 @click.option("--seed", type=int, default=None, help="Seed for the hidden random cases (default: the course's fixed seed).")
 @click.option("--allow-import", "allowed", multiple=True, metavar="MODULE",
               help="Let submissions import MODULE although it is blocked by default (torch, jax, tensorflow, autograd).")
+@click.option("--thorough", is_flag=True, help="More property examples and longer sequences (slower; for final grading).")
 @click.option("--verbose", "-v", is_flag=True, help="Also list passed API checks.")
-def check(submission: Path, exercise_ids, html_path: Path, no_html: bool, json_path, seed, allowed, verbose) -> None:
+def check(submission: Path, exercise_ids, html_path: Path, no_html: bool, json_path, seed, allowed, thorough,
+          verbose) -> None:
     """Grade SUBMISSION: a .py file, a folder with rnn_layers.py (or cs231n/rnn_layers.py), or a .zip.
 
     \b
@@ -63,7 +65,7 @@ def check(submission: Path, exercise_ids, html_path: Path, no_html: bool, json_p
     blocked = tuple(m for m in DEFAULT_BLOCKED_IMPORTS if m not in allowed or m in GRADER_PACKAGES)
     try:
         result = grade(submission, list(exercise_ids) or None, seed=DEFAULT_SEED if seed is None else seed,
-                       blocked_imports=blocked)
+                       blocked_imports=blocked, thorough=thorough)
     except LoadError as exc:
         _fail(exc.message, exc.hint)
     except KeyError as exc:

@@ -39,6 +39,7 @@ def grade(
     launcher=None,
     exercises: dict[str, Exercise] | None = None,
     blocked_imports: tuple[str, ...] = DEFAULT_BLOCKED_IMPORTS,
+    thorough: bool = False,
 ) -> GradeResult:
     """Grade a submission. Raises ``LoadError`` (bad path, no module) and ``KeyError`` (bad id)."""
     started = time.monotonic()
@@ -56,7 +57,7 @@ def grade(
         for ex in chosen:
             defs = checks_for(ex)
             if hello.status == "ready":
-                ctx = Context(session, hello.functions, seed, ex, ex.call_seconds)
+                ctx = Context(session, hello.functions, seed, ex, ex.call_seconds, thorough=thorough)
                 checks = [run_check(d, ctx) for d in defs]
             else:
                 checks = [_unloadable(d, ex, hello) for d in defs]

@@ -38,6 +38,7 @@ class Exercise:
     call_seconds: float = 5.0
     description: str = ""
     order: int = 100  # position in reports (the course's teaching order)
+    kind: str = "api"  # which family of checks (see checks.registry.PROVIDERS)
 
     def tol(self, name: str) -> float:
         return float(self.tolerances.get(name, DEFAULT_TOLERANCES[name]))
@@ -79,6 +80,7 @@ def _parse(path: Path) -> Exercise:
             call_seconds=float(data.get("limits", {}).get("call_seconds", 5.0)),
             description=str(data.get("description", "")),
             order=int(data.get("order", 100)),
+            kind=str(data.get("kind", "api")),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ExerciseConfigError(f"{path}: missing or malformed field ({exc})") from None

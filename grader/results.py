@@ -51,6 +51,7 @@ class CheckResult:
     call: str = ""
     traceback: list[Frame] = field(default_factory=list)
     seconds: float = 0.0
+    counterexample: dict | None = None  # {shapes, snippet, description}: the smallest failing input found
 
     def __post_init__(self):
         if self.status not in STATUSES:

@@ -29,6 +29,8 @@ class Verdict:
     hint: str = ""
     metrics: dict = field(default_factory=dict)
     call: str = ""
+    evidence: object = None  # diagnoses.detect.Evidence for a failed check; never serialised
+    counterexample: dict | None = None
 
 
 class Skip(Exception):
@@ -39,6 +41,7 @@ class CallFailed(Exception):
     def __init__(self, outcome: CallOutcome, function: str, call: str):
         super().__init__(outcome.status)
         self.outcome, self.function, self.call = outcome, function, call
+        self.evidence = None  # set by a check that can say more (e.g. fails only for N=1)
 
 
 @dataclass(frozen=True)
@@ -57,8 +60,10 @@ class CheckDef:
 class Context:
     """Everything a check may use: the worker session, seeds, tolerances, what is known so far."""
 
-    def __init__(self, session: WorkerSession, functions: dict, seed: int, exercise, call_seconds: float):
+    def __init__(self, session: WorkerSession, functions: dict, seed: int, exercise, call_seconds: float,
+                 thorough: bool = False):
         self.session = session
+        self.thorough = thorough  # more property examples, longer sequences
         self.functions = functions  # name -> {"params": [...]} as the worker saw them
         self.seed = seed
         self.exercise = exercise
@@ -66,6 +71,7 @@ class Context:
         self.timed_out: set[str] = set()
         self.not_attempted: dict[str, str] = {}
         self.mutations: dict[str, set] = {}
+        self.last_warnings: list[str] = []  # warnings the worker reported for the last successful call
 
     def rng(self, *key) -> np.random.Generator:
         """A generator that depends only on the seed and ``key``: the same case every run."""
@@ -87,6 +93,7 @@ class Context:
         outcome = self.session.call(function, args, returns=returns, echo=True, seconds=self.call_seconds)
         if outcome.status == "ok":
             self._note_mutation(function, args, outcome.echo)
+            self.last_warnings = outcome.warnings
             return outcome.value
         if outcome.status == "not_implemented":
             how = "returned None" if outcome.exc_type == "None" else "raises NotImplementedError"
@@ -116,15 +123,22 @@ def run_check(check: CheckDef, ctx: Context) -> CheckResult:
     points = ctx.exercise.points_for(check.function, check.name)
     base = dict(id=check.id, exercise=check.exercise, function=check.function, kind=check.kind, max_score=points)
     started = time.monotonic()
+    evidence = None
     try:
         v = check.run(ctx)
         result = CheckResult(status=v.status, score=points if v.status == "passed" else 0.0, message=v.message,
-                             hint=v.hint, metrics=v.metrics, call=v.call, **base)
+                             hint=v.hint, metrics=v.metrics, call=v.call, counterexample=v.counterexample, **base)
+        evidence = v.evidence if v.status == "failed" else None
     except Skip as exc:
         result = CheckResult(status="skipped", score=0.0, message=str(exc), **base,
                              hint=f"Implement {check.function} to earn these points." if "not attempted" in str(exc) else "")
     except CallFailed as exc:
         result = failed_call_result(exc, base)
+        evidence = exc.evidence
+    if evidence is not None:
+        from ..diagnoses.detect import diagnose
+
+        result.diagnosis = diagnose(evidence)
     result.seconds = round(time.monotonic() - started, 4)
     mutated = ctx.mutations.get(check.function)
     if mutated and result.status != "skipped":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..diagnoses.detect import Evidence
 from ..spec import LAYER_BY_FUNCTION, PARAMETERS, call_text
 from .base import CheckDef, Context, Skip, Verdict
 from .cases import PUBLIC_VECTORS
@@ -49,8 +50,10 @@ def public_vectors_check(function: str):
             c = compare(name, got, exp, 0.0, atol=atol)
             if not c.ok:
                 row = ", ".join(f"{v:.8f}" for v in exp[0])
+                evidence = Evidence(function, "forward", inputs, {}, dict(zip(layer.output_names, outs)),
+                                    dict(zip(layer.output_names, expected)))
                 return Verdict("failed", f"{call}: {c.describe(atol)}. Expected {name}[0] = [{row}]",
-                               forward_hint(function), {"dims": dims, **c.metrics()}, call)
+                               forward_hint(function), {"dims": dims, **c.metrics()}, call, evidence)
             worst = max(worst, c.max_abs_error)
         return Verdict("passed", f"matches the notebook's expected values (max error {fmt(worst)})",
                        metrics={"max_abs_error": worst})

@@ -23,20 +23,36 @@ FD_STEP_DIMS = {"N": 3, "D": 4, "H": 5}
 FD_SEQ_DIMS = {"N": 2, "T": 4, "D": 3, "H": 4}
 
 
-def random_inputs(rng: np.random.Generator, layer: Layer, dims: dict) -> dict[str, np.ndarray]:
+# name -> (how it is drawn, the same as Python source for reproduction snippets); drawn in the
+# order of the layer's inputs, so a snippet with the same seed rebuilds exactly the same arrays
+_RECIPES = {
+    "Wx": (lambda rng, s: rng.standard_normal(s) / np.sqrt(s[0]), "rng.standard_normal({s}) / np.sqrt({s0})"),
+    "Wh": (lambda rng, s: rng.standard_normal(s) / np.sqrt(s[0]), "rng.standard_normal({s}) / np.sqrt({s0})"),
+    "b": (lambda rng, s: 0.5 * rng.standard_normal(s), "0.5 * rng.standard_normal({s})"),
+    "prev_h": (lambda rng, s: rng.uniform(-0.9, 0.9, s), "rng.uniform(-0.9, 0.9, {s})"),
+    "h0": (lambda rng, s: rng.uniform(-0.9, 0.9, s), "rng.uniform(-0.9, 0.9, {s})"),
+}
+_DEFAULT = (lambda rng, s: rng.standard_normal(s), "rng.standard_normal({s})")
+
+
+def random_inputs(rng: np.random.Generator, layer: Layer, dims: dict, x_scale: float = 1.0) -> dict[str, np.ndarray]:
+    """Inputs of a layer's forward. ``x_scale`` multiplies x (large values saturate the gates)."""
     shapes = layer.shapes(dims)
-    out = {}
-    for name, _ in layer.inputs:
-        shape = shapes[name]
-        if name in ("Wx", "Wh"):
-            out[name] = rng.standard_normal(shape) / np.sqrt(shape[0])
-        elif name == "b":
-            out[name] = 0.5 * rng.standard_normal(shape)
-        elif name in ("prev_h", "h0"):
-            out[name] = rng.uniform(-0.9, 0.9, shape)
-        else:
-            out[name] = rng.standard_normal(shape)
+    out = {name: _RECIPES.get(name, _DEFAULT)[0](rng, shapes[name]) for name, _ in layer.inputs}
+    out["x"] = out["x"] * x_scale
     return out
+
+
+def inputs_source(layer: Layer, dims: dict, seed: int, x_scale: float = 1.0) -> list[str]:
+    """Python lines that rebuild ``random_inputs(np.random.default_rng(seed), layer, dims, x_scale)``."""
+    shapes = layer.shapes(dims)
+    lines = [f"rng = np.random.default_rng({seed})"]
+    for name, _ in layer.inputs:
+        s = shapes[name]
+        lines.append(f"{name} = " + _RECIPES.get(name, _DEFAULT)[1].format(s=s, s0=s[0]))
+    if x_scale != 1.0:
+        lines.append(f"x = x * {x_scale:g}")
+    return lines
 
 
 def layer_cases(ctx, layer: Layer, purpose: str):

@@ -6,6 +6,7 @@ import numpy as np
 
 import reference
 
+from ..diagnoses.detect import Evidence
 from ..spec import call_text
 from .base import CheckDef, Context, Verdict, unpack
 from .compare import compare, fmt
@@ -62,9 +63,11 @@ def clip_norm_check(ctx: Context) -> Verdict:
                            "measured before clipping.", {"case": key}, call)
         problem = _compare_dicts(got, expected, tol)
         if problem:
+            evidence = Evidence("clip_grad_norm", "clip_norm", {"grads": grads, "max_norm": max_norm},
+                                student=got if isinstance(got, dict) else {}, expected=expected)
             return Verdict("failed", f"{call}: {problem}",
                            "If total_norm > max_norm, multiply EVERY array by the same factor max_norm / total_norm; "
-                           "otherwise return copies unchanged.", {"case": key}, call)
+                           "otherwise return copies unchanged.", {"case": key}, call, evidence)
     return Verdict("passed", "scales all arrays by one global factor above the threshold and leaves them alone below it")
 
 

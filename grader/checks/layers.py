@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..spec import Layer, call_text
+from ..spec import Layer, call_text, describe_dims
 from . import cases
-from .base import CheckDef, Context, Skip, Verdict, unpack
+from ..diagnoses.detect import Evidence
+from .base import CallFailed, CheckDef, Context, Skip, Verdict, unpack
 from .compare import compare, fmt
 from .hints import forward_hint, gradient_hint
 from .localise import describe_location, localise
@@ -33,22 +34,48 @@ def _forward(ctx: Context, layer: Layer, inputs: dict, call: str, keep_cache: bo
 def forward_matches_reference(layer: Layer):
     def run(ctx: Context) -> Verdict:
         ref_forward, _ = layer.reference()
-        worst = 0.0
+        worst, passed_batch = 0.0, None
         for i, (dims, inputs) in enumerate(cases.layer_cases(ctx, layer, "forward")):
             call = call_text(layer.forward, dims)
-            outs, cache = _forward(ctx, layer, inputs, call, keep_cache=False)
+            try:
+                outs, _ = _forward(ctx, layer, inputs, call, keep_cache=False)
+            except CallFailed as exc:
+                exc.evidence = _batch_of_one(ctx, layer, dims, passed_batch)
+                raise
             expected = ref_forward(*[inputs[n] for n in layer.input_names])[:-1]
             for name, got, exp in zip(layer.output_names, outs, expected):
                 c = compare(name, got, exp, ctx.tol("forward"))
                 if not c.ok:
                     metrics = {"case": i, "dims": dims, **c.metrics()}
+                    evidence = _batch_of_one(ctx, layer, dims, passed_batch) or Evidence(
+                        layer.forward, "forward", inputs, {}, dict(zip(layer.output_names, outs)),
+                        dict(zip(layer.output_names, expected)))
                     return Verdict("failed", f"{call}: {c.describe(ctx.tol('forward'))}", forward_hint(layer.forward),
-                                   metrics, call)
+                                   metrics, call, evidence)
                 worst = max(worst, c.rel_error)
+            if dims["N"] > 1:
+                passed_batch = dims
         return Verdict("passed", f"matches the reference on {i + 1} cases (worst relative error {fmt(worst)})",
                        metrics={"rel_error": worst, "cases": i + 1})
 
     return run
+
+
+def _batch_of_one(ctx: Context, layer: Layer, dims: dict, passed_batch: dict | None):
+    """Evidence for `batch-of-one`: a case with N=1 fails, and the same case with N=2 passes."""
+    if dims["N"] != 1 or passed_batch is None:
+        return None
+    wider = dict(dims, N=2)
+    inputs = cases.random_inputs(ctx.rng("batch-of-one", layer.forward), layer, wider)
+    try:
+        outs, _ = _forward(ctx, layer, inputs, call_text(layer.forward, wider), keep_cache=False)
+    except (CallFailed, Skip):
+        return None
+    expected = layer.reference()[0](*[inputs[n] for n in layer.input_names])[:-1]
+    if all(compare(n, g, e, ctx.tol("forward")).ok for n, g, e in zip(layer.output_names, outs, expected)):
+        text = f"right for N={passed_batch['N']} and for N=2 with the other sizes unchanged, wrong for N=1 ({describe_dims(dims)})"
+        return Evidence(layer.forward, "forward", extra={"batch_of_one": text})
+    return None
 
 
 def backward_matches_reference(layer: Layer):
@@ -77,7 +104,10 @@ def backward_matches_reference(layer: Layer):
                         metrics.update(loc)
                         where = describe_location(name, loc)
                     msg = f"{call}: {c.describe(ctx.tol('gradient'))}" + (f"; {where}" if where else "")
-                    return Verdict("failed", msg, gradient_hint(layer.backward, name, layer.sequence), metrics, call)
+                    evidence = Evidence(layer.backward, "backward", inputs, upstream,
+                                        dict(zip(layer.grad_names, grads)), dict(zip(layer.grad_names, expected)))
+                    return Verdict("failed", msg, gradient_hint(layer.backward, name, layer.sequence), metrics, call,
+                                   evidence)
                 worst = max(worst, c.rel_error)
             compared += 1
         if not compared:
@@ -137,15 +167,28 @@ def backward_matches_fd(layer: Layer):
                 metrics = {"dims": dims, "array": grad_name, "probes": probes, "rel_error": err}
                 metrics.update(_elementwise(ctx, layer, name, grad_name, c.got, inputs, loss, h))
                 where = describe_location(grad_name, metrics)
+                evidence = _fd_evidence(ctx, layer, inputs, outs, upstream, grads)
                 msg = (f"{call}: {grad_name} disagrees with finite differences of your own {layer.forward}: "
                        f"along a random direction your gradient gives {analytic:.6g}, the numerical derivative "
                        f"{numeric:.6g} (relative error {fmt(err)}, tolerance {fmt(ctx.tol('fd'))})"
                        + (f"; {where}" if where else ""))
-                return Verdict("failed", msg, gradient_hint(layer.backward, grad_name, layer.sequence), metrics, call)
+                return Verdict("failed", msg, gradient_hint(layer.backward, grad_name, layer.sequence), metrics, call,
+                               evidence)
         return Verdict("passed", f"agrees with central differences of your own forward (worst relative error {fmt(worst)})",
                        metrics={"rel_error": worst, "probes": probes, "dims": dims})
 
     return run
+
+
+def _fd_evidence(ctx, layer, inputs, outs, upstream, grads):
+    """Mutant comparisons need the reference's forward: only when the student's forward matches it."""
+    ref_forward, ref_backward = layer.reference()
+    expected_outs = ref_forward(*[inputs[n] for n in layer.input_names])
+    if not all(compare(n, g, e, ctx.tol("forward")).ok for n, g, e in zip(layer.output_names, outs, expected_outs)):
+        return None
+    expected = ref_backward(*[upstream[n] for n in layer.upstream_names], expected_outs[-1])
+    return Evidence(layer.backward, "backward", inputs, upstream, dict(zip(layer.grad_names, grads)),
+                    dict(zip(layer.grad_names, expected)))
 
 
 def _elementwise(ctx, layer, name, grad_name, grad, inputs, loss, h) -> dict:

@@ -22,13 +22,28 @@ def _by_function() -> dict[str, list[CheckDef]]:
 _TABLE = _by_function()
 
 
+def api_checks(function: str) -> list[CheckDef]:
+    """The per-function checks of the exercise API (exercise kind "api", the default)."""
+    if function not in _TABLE:
+        raise KeyError(function)
+    return _TABLE[function]
+
+
+# exercise kind (the TOML's `kind`) -> function name -> that function's checks in this kind
+PROVIDERS = {"api": api_checks}
+
+
 def checks_for(exercise: Exercise) -> list[CheckDef]:
     """The checks of one exercise, in the order of its functions; points names are validated."""
+    provider = PROVIDERS.get(exercise.kind)
+    if provider is None:
+        raise ExerciseConfigError(f"exercise {exercise.id!r}: unknown kind {exercise.kind!r}; known: {sorted(PROVIDERS)}")
     out = []
     for function in exercise.functions:
-        if function not in _TABLE:
-            raise ExerciseConfigError(f"exercise {exercise.id!r}: unknown function {function!r}")
-        defs = _TABLE[function]
+        try:
+            defs = provider(function)
+        except KeyError:
+            raise ExerciseConfigError(f"exercise {exercise.id!r}: unknown function {function!r}") from None
         unknown = set(exercise.points.get(function, {})) - {d.name for d in defs}
         if unknown:
             raise ExerciseConfigError(

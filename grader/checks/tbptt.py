@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reference
 
+from ..diagnoses.detect import Evidence
 from ..spec import LAYER_BY_FUNCTION, call_text
 from . import cases
 from .base import CheckDef, Context, Skip, Verdict, unpack
@@ -39,6 +40,9 @@ def tbptt_check(ctx: Context) -> Verdict:
                 if c.got is not None:
                     metrics.update(localise(name, c.got, exp, 1, True))
                 where = describe_location(name, metrics)
+                evidence = Evidence("rnn_backward_truncated", "tbptt", inputs, {"dh": dh},
+                                    dict(zip(layer.grad_names, grads)), dict(zip(layer.grad_names, expected)),
+                                    {"truncate": truncate})
                 return Verdict(
                     "failed",
                     f"{call}: {c.describe(ctx.tol('gradient'))}" + (f"; {where}" if where else ""),
@@ -46,6 +50,7 @@ def tbptt_check(ctx: Context) -> Verdict:
                     "through at most `truncate` earlier steps (truncate=0: no gradient between steps; h0 is step -1).",
                     metrics,
                     call,
+                    evidence,
                 )
             worst = max(worst, c.rel_error)
     ctx.drop([cache])

@@ -18,33 +18,16 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from ..results import CheckResult, GradeResult
+from .advice import check_details
 from .output import write_text_atomic
 
-__all__ = ["render_junit", "write_junit", "check_details"]
+__all__ = ["render_junit", "write_junit"]
 
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _xml_safe(text) -> str:
     return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
-
-
-def _points(x: float) -> str:
-    return f"{x:g}"
-
-
-def check_details(c: CheckResult) -> str:
-    """The advice for one check as plain text lines (message, diagnosis, call, traceback, hint)."""
-    lines = [f"{c.id}: {c.status} ({_points(c.score)}/{_points(c.max_score)} points)", c.message]
-    if c.diagnosis:
-        lines.append(f"diagnosis: {c.diagnosis.title}: {c.diagnosis.explanation}")
-    if c.call:
-        lines.append(f"call: {c.call}")
-    for f in c.traceback:
-        lines.append(f"  {f.file}:{f.line} in {f.func}: {f.code.strip()}")
-    if c.hint:
-        lines.append(f"hint: {c.hint}")
-    return "\n".join(line for line in lines if line)
 
 
 def _testcase(parent: ET.Element, c: CheckResult) -> None:
@@ -76,8 +59,8 @@ def render_junit(result: GradeResult) -> str:
             skipped=str(ex.count("skipped")), time=f"{sum(c.seconds for c in ex.checks):.3f}",
         )
         props = ET.SubElement(suite, "properties")
-        for name, value in (("score", _points(ex.score)), ("max_score", _points(ex.max_score)),
-                            ("total_score", _points(result.score)), ("total_max_score", _points(result.max_score)),
+        for name, value in (("score", f"{ex.score:g}"), ("max_score", f"{ex.max_score:g}"),
+                            ("total_score", f"{result.score:g}"), ("total_max_score", f"{result.max_score:g}"),
                             ("title", ex.title), ("submission", result.submission.path),
                             ("sha256", result.submission.sha256), ("seed", str(result.seed)),
                             ("grader_version", result.grader_version)):

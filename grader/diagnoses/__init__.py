@@ -1,0 +1,1 @@
+"""Named diagnoses of common mistakes: a catalogue, mutants of the reference, and detectors."""
