@@ -19,9 +19,9 @@ def run(*args, cwd=None):
 def test_all_passed_exits_0_and_writes_json_and_html(tmp_path):
     p = run("check", CORRECT, "--json", "out/r.json", "--html", "out/r.html", cwd=tmp_path)
     assert p.returncode == 0, p.stdout + p.stderr
-    assert "All checks passed: 56 / 56" in p.stdout
+    assert "All checks passed: 67 / 67" in p.stdout
     data = json.loads((tmp_path / "out" / "r.json").read_text())
-    assert data["score"] == data["max_score"] == 56
+    assert data["score"] == data["max_score"] == 67
     assert f"HTML report: {tmp_path / 'out' / 'r.html'}" in p.stdout
     assert (tmp_path / "out" / "r.html").read_text().startswith("<!DOCTYPE html>")
 
@@ -32,7 +32,7 @@ def test_failures_exit_1_with_message_and_hint(tmp_path):
     assert "rnn.rnn_backward.matches_reference (0/3)" in p.stdout
     assert "time steps 0-3 are wrong, 4 are right (of T=5)" in p.stdout
     assert "hint: The gradient reaching h_t is dh[:, t] PLUS" in p.stdout
-    assert "Score 10 / 16  (9 passed, 2 failed)" in p.stdout
+    assert "Score 13 / 19  (27 passed, 3 failed)" in p.stdout
     assert not list(tmp_path.iterdir())  # --no-html wrote nothing
 
 
@@ -64,7 +64,7 @@ def test_unknown_option_is_a_usage_error():
 def test_exercises_lists_functions_and_points():
     p = run("exercises")
     assert p.returncode == 0
-    assert "lstm       LSTM (16 points)" in p.stdout
+    assert "lstm       LSTM (19 points)" in p.stdout
     assert "rnn_backward_truncated" in p.stdout and "matches_fd" in p.stdout
 
 

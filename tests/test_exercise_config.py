@@ -29,7 +29,7 @@ def test_changing_points_changes_the_score(config):
     toml = config / "clipping.toml"
     toml.write_text(toml.read_text().replace("matches_reference = 3", "matches_reference = 10"))
     result = grade(CORRECT, ["clipping"], exercises=load_exercises(config))
-    assert result.max_score == 12
+    assert result.max_score == 14
 
 
 def test_unknown_check_name_is_an_error(config):

@@ -72,6 +72,8 @@ class Context:
         self.not_attempted: dict[str, str] = {}
         self.mutations: dict[str, set] = {}
         self.last_warnings: list[str] = []  # warnings the worker reported for the last successful call
+        self.called: set[str] = set()  # functions that returned normally at least once
+        self.value_failed: dict[str, str] = {}  # function -> id of a failed value check (not charged twice)
 
     def rng(self, *key) -> np.random.Generator:
         """A generator that depends only on the seed and ``key``: the same case every run."""
@@ -94,6 +96,7 @@ class Context:
         if outcome.status == "ok":
             self._note_mutation(function, args, outcome.echo)
             self.last_warnings = outcome.warnings
+            self.called.add(function)
             return outcome.value
         if outcome.status == "not_implemented":
             how = "returned None" if outcome.exc_type == "None" else "raises NotImplementedError"
@@ -113,9 +116,19 @@ class Context:
             return
         names = self.functions.get(function, {}).get("params") or []
         for i, (sent, after) in enumerate(zip(args, echo)):
-            if isinstance(sent, np.ndarray) and isinstance(after, np.ndarray) and sent.shape == after.shape:
-                if not np.array_equal(sent, after, equal_nan=True):
-                    self.mutations.setdefault(function, set()).add(names[i] if i < len(names) else f"argument {i + 1}")
+            name = names[i] if i < len(names) else f"argument {i + 1}"
+            if isinstance(sent, dict) and isinstance(after, dict):  # e.g. the grads dict of the clipping functions
+                changed = [f"{name}[{k!r}]" for k, v in sent.items() if _changed(v, after.get(k))]
+                self.mutations.setdefault(function, set()).update(changed)
+            elif _changed(sent, after):
+                self.mutations.setdefault(function, set()).add(name)
+        if not self.mutations.get(function):
+            self.mutations.pop(function, None)
+
+
+def _changed(sent, after) -> bool:
+    return (isinstance(sent, np.ndarray) and isinstance(after, np.ndarray) and sent.shape == after.shape
+            and not np.array_equal(sent, after, equal_nan=True))
 
 
 def run_check(check: CheckDef, ctx: Context) -> CheckResult:
@@ -139,11 +152,25 @@ def run_check(check: CheckDef, ctx: Context) -> CheckResult:
         from ..diagnoses.detect import diagnose
 
         result.diagnosis = diagnose(evidence)
+    _score_policy(result, ctx)
     result.seconds = round(time.monotonic() - started, 4)
     mutated = ctx.mutations.get(check.function)
     if mutated and result.status != "skipped":
         result.metrics["mutated_inputs"] = sorted(mutated)
     return result
+
+
+def _score_policy(result: CheckResult, ctx: Context) -> None:
+    """A property failure on a function whose values already failed is reported but not charged twice."""
+    bad = result.status in ("failed", "error", "timeout")
+    if result.kind != "property":
+        if bad:
+            ctx.value_failed.setdefault(result.function, result.id)
+        return
+    if bad and result.function in ctx.value_failed and result.max_score:
+        result.score = result.max_score
+        result.metrics["not_charged"] = ctx.value_failed[result.function]
+        result.message += f" (not charged: {ctx.value_failed[result.function]} already failed for this function)"
 
 
 def failed_call_result(exc: CallFailed, base: dict) -> CheckResult:

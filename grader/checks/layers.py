@@ -104,8 +104,9 @@ def backward_matches_reference(layer: Layer):
                         metrics.update(loc)
                         where = describe_location(name, loc)
                     msg = f"{call}: {c.describe(ctx.tol('gradient'))}" + (f"; {where}" if where else "")
-                    evidence = Evidence(layer.backward, "backward", inputs, upstream,
-                                        dict(zip(layer.grad_names, grads)), dict(zip(layer.grad_names, expected)))
+                    evidence = _history_dependent(ctx, layer, inputs, upstream, expected) or Evidence(
+                        layer.backward, "backward", inputs, upstream,
+                        dict(zip(layer.grad_names, grads)), dict(zip(layer.grad_names, expected)))
                     return Verdict("failed", msg, gradient_hint(layer.backward, name, layer.sequence), metrics, call,
                                    evidence)
                 worst = max(worst, c.rel_error)
@@ -118,6 +119,23 @@ def backward_matches_reference(layer: Layer):
                        metrics={"rel_error": worst, "cases": compared})
 
     return run
+
+
+def _history_dependent(ctx: Context, layer: Layer, inputs: dict, upstream: dict, expected) -> Evidence | None:
+    """Evidence for `shared-state`: the failing case is right when it is the first thing a fresh
+    worker does. Costs one worker restart, and only after a failure."""
+    ctx.session.start()
+    try:
+        _, cache = _forward(ctx, layer, inputs, call_text(layer.forward))
+        grads = ctx.call(layer.backward, [upstream[n] for n in layer.upstream_names] + [cache], call_text(layer.backward))
+    except (CallFailed, Skip):
+        return None
+    if all(compare(n, g, e, ctx.tol("gradient")).ok for n, g, e in zip(layer.grad_names, grads, expected)):
+        return Evidence(layer.backward, "property", extra={
+            "bug": "shared-state",
+            "evidence": f"the same {layer.forward}/{layer.backward} call gives the right gradients as the first calls "
+                        "in a fresh process, and wrong ones after other calls ran"})
+    return None
 
 
 def _loss(outs: list, upstream: dict, layer: Layer) -> float:

@@ -8,14 +8,20 @@ from .base import CheckDef
 from .basic import basic_checks
 from .clipping import clipping_checks
 from .layers import layer_checks
+from .prop_layers import all_layer_property_checks
+from .prop_other import other_property_checks
 from .tbptt import tbptt_checks
 
 
 def _by_function() -> dict[str, list[CheckDef]]:
+    """Per function: api, value checks, then properties, with no_mutation last (it reads every call)."""
     table: dict[str, list[CheckDef]] = {}
-    specific = [c for layer in LAYERS for c in layer_checks(layer)] + clipping_checks() + tbptt_checks()
+    values = [c for layer in LAYERS for c in layer_checks(layer)] + clipping_checks() + tbptt_checks()
+    props = all_layer_property_checks() + other_property_checks()
     for function in PARAMETERS:
-        table[function] = basic_checks("", function) + [c for c in specific if c.function == function]
+        mine = [c for c in props if c.function == function]
+        table[function] = (basic_checks("", function) + [c for c in values if c.function == function]
+                           + [c for c in mine if c.name != "no_mutation"] + [c for c in mine if c.name == "no_mutation"])
     return table
 
 

@@ -105,6 +105,14 @@ def _backward_candidates(ev: Evidence):
 def _signature(ev: Evidence) -> tuple[str, str] | None:
     """Mistakes recognised by a pattern in the numbers rather than a whole mutant."""
     s, e = ev.student, ev.expected
+    low = {n: s[n].dtype for n in e if isinstance(s.get(n), np.ndarray) and s[n].dtype in (np.float32, np.float16)}
+    if low:
+        return "float32-precision", "your " + ", ".join(f"{n} is {d}" for n, d in low.items())
+    errs = [norm_rel_error(s[n].astype(np.float64), e[n]) for n in e if isinstance(s.get(n), np.ndarray)
+            and s[n].shape == e[n].shape and np.all(np.isfinite(s[n]))]
+    if len(errs) == len(e) and 1e-10 < max(errs) < 1e-5:
+        return "float32-precision", (f"your values differ from the expected ones only at float32 precision "
+                                     f"(relative error {max(errs):.1e}): something was computed in float32")
     wrong = [n for n in e if _fits(s, {n: e[n]}) is None]
     if not wrong:
         return None
@@ -113,9 +121,15 @@ def _signature(ev: Evidence) -> tuple[str, str] | None:
         return "dh0-missing", "your dh0 is all zeros while dx, dWx, dWh and db are right"
     for n in wrong:
         got, want = s.get(n), e[n]
-        if n.startswith("dW") and isinstance(got, np.ndarray) and want.ndim == 2 and got.shape == want.T.shape:
-            if _fits({n: got.T}, {n: want}) is not None and rest_ok([n]):
-                return "transposed-weight-grad", f"your {n} equals the expected {n} transposed"
+        if not (n.startswith("dW") and isinstance(got, np.ndarray) and want.ndim == 2 and rest_ok([n])):
+            continue
+        if got.shape == want.T.shape and _fits({n: got.T}, {n: want}) is not None:
+            return "transposed-weight-grad", f"your {n} equals the expected {n} transposed"
+        rows = want.shape[0]
+        if got.shape == want.shape and want.shape[1] % rows == 0 and want.shape[1] > rows:
+            blocks = [got[:, k:k + rows].T for k in range(0, want.shape[1], rows)]
+            if _fits({n: np.concatenate(blocks, axis=1)}, {n: want}) is not None:
+                return "transposed-weight-grad", f"each square gate block of your {n} is the expected block transposed"
     if wrong == ["db"] and isinstance(s.get("db"), np.ndarray):
         got, want, N = s["db"], e["db"], ev.inputs["x"].shape[0]
         if got.shape == want.shape and N > 1 and _fits({"db": got * N}, {"db": want}) is not None:
@@ -128,13 +142,6 @@ def _signature(ev: Evidence) -> tuple[str, str] | None:
             db0 = mutants.step_backward(ev.arch, sample, one)[-1]
             if _fits({"db": got}, {"db": db0}) is not None:
                 return "bias-grad-not-summed", "your db equals the gradient of sample 0 alone"
-    dtypes = {n: s[n].dtype for n in wrong if isinstance(s.get(n), np.ndarray)}
-    if any(d in (np.float32, np.float16) for d in dtypes.values()):
-        return "float32-precision", "your " + ", ".join(f"{n} is {d}" for n, d in dtypes.items())
-    errs = [norm_rel_error(s[n].astype(np.float64), e[n]) for n in wrong if isinstance(s.get(n), np.ndarray)
-            and s[n].shape == e[n].shape and np.all(np.isfinite(s[n]))]
-    if errs and len(errs) == len(wrong) and max(errs) < 1e-4:
-        return "float32-precision", f"your values differ from the expected ones only at float32 precision (relative error {max(errs):.1e})"
     return None
 
 

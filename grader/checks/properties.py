@@ -1,0 +1,208 @@
+"""Property checks: behaviours every correct implementation has, searched with Hypothesis.
+
+Hypothesis runs in the trusted parent; every example is a handful of calls into the worker.
+Inputs are drawn as (dims, seed) and built with ``cases.random_inputs``, so a failing example
+shrinks towards N=T=D=H=1 and seed 0 and can be printed as a snippet the student pastes to
+reproduce it with their own file. The grading profile is deterministic (derandomized), keeps no
+example database (one student's failures must never replay in another's run) and bounds the
+number of examples.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
+
+from ..diagnoses.detect import Evidence
+from ..spec import PARAMETERS, Layer, describe_dims
+from . import cases
+from .base import CallFailed, Context, Skip, Verdict
+from .compare import fmt, norm_rel_error
+
+# Hypothesis keeps a `.hypothesis/` folder in the working directory; the grader must not leave
+# files in a student's folder, and keeps no example database anyway.
+set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), f"rnngrade-hypothesis-{os.getuid()}"))
+
+EXAMPLES = 6  # per property by default; --thorough uses THOROUGH_EXAMPLES
+THOROUGH_EXAMPLES = 40
+SAME = 1e-9  # "the same numbers" when a student's code is compared with itself (BLAS may differ in the last bits)
+
+
+def grading_settings(ctx: Context) -> settings:
+    return settings(
+        max_examples=THOROUGH_EXAMPLES if ctx.thorough else EXAMPLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        print_blob=False,
+        report_multiple_bugs=False,
+        suppress_health_check=list(HealthCheck),
+        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+    )
+
+
+class PropertyFailed(Exception):
+    """Raised inside an example: what went wrong, in words, plus reproduction lines."""
+
+    def __init__(self, message: str, tail: list[str], bug: str = "", evidence: str = "", detect=None):
+        super().__init__(message)
+        self.message, self.tail, self.bug, self.evidence = message, tail, bug, evidence
+        self.detect = detect  # an Evidence for the detectors, when the numbers themselves can name the bug
+
+
+@dataclass(frozen=True)
+class Example:
+    dims: dict
+    seed: int
+
+
+def dims_strategy(sequence: bool, min_n: int = 1, min_t: int = 1):
+    fields = {"N": st.integers(min_n, 4), "D": st.integers(1, 4), "H": st.integers(1, 4)}
+    if sequence:
+        fields["T"] = st.integers(min_t, 5)
+    return st.builds(Example, st.fixed_dictionaries(fields), st.integers(0, 2**16))
+
+
+def search(ctx: Context, strategy, body: Callable[[Example], None], function: str, hint: str,
+           describe: Callable[[Example], tuple[dict, list[str]]], passed: str) -> Verdict:
+    """Run ``body`` on examples; turn the smallest failure into a Verdict with a counterexample."""
+    found: dict = {}
+
+    @grading_settings(ctx)
+    @given(strategy)
+    def prop(example):
+        try:
+            body(example)
+        except PropertyFailed as exc:
+            found["failure"] = (example, exc)
+            raise AssertionError(exc.message) from None
+        except CallFailed as exc:
+            if exc.outcome.status in ("timeout", "infra_error"):
+                found["abort"] = exc
+                return
+            found["failure"] = (example, exc)
+            raise AssertionError(exc.outcome.status) from None
+        except Skip as exc:
+            found["skip"] = exc
+
+    try:
+        prop()
+    except Exception:  # noqa: BLE001 - Hypothesis re-raises the smallest failure (or Flaky): found holds it
+        pass
+    if "abort" in found:
+        raise found["abort"]
+    if "skip" in found and "failure" not in found:
+        raise found["skip"]
+    if "failure" not in found:
+        return Verdict("passed", passed)
+    example, exc = found["failure"]
+    shapes, setup = describe(example)
+    if any(k in example.dims for k in "NTDH"):
+        where = describe_dims(example.dims)
+    else:
+        where = ", ".join(f"{k} of shape {tuple(v)}" for k, v in example.dims.items())
+    detect = None
+    if isinstance(exc, CallFailed):
+        o = exc.outcome
+        what = f"{exc.call} raised {o.exc_type}: {o.exc_msg}" if o.status == "error" else f"{exc.call}: {o.detail or o.status}"
+        message, tail, bug, evidence = what, [], "", ""
+    else:
+        message, tail, bug, evidence, detect = exc.message, exc.tail, exc.bug, exc.evidence, exc.detect
+    body_lines = setup + tail
+    used = [f for f in PARAMETERS if any(f + "(" in line for line in body_lines)] or [function]
+    counterexample = {
+        "shapes": shapes,
+        "description": f"fails when {where}: {message}",
+        "snippet": "\n".join(["import numpy as np", f"from rnn_layers import {', '.join(used)}"] + body_lines),
+    }
+    verdict = Verdict("failed", f"{function}: fails when {where} (smallest case found): {message}", hint,
+                      {"dims": example.dims, "seed": example.seed}, counterexample=counterexample)
+    if bug:
+        verdict.evidence = Evidence(function, "property", extra={"bug": bug, "evidence": evidence})
+    elif detect is not None:
+        verdict.evidence = detect
+    if isinstance(exc, CallFailed) and exc.outcome.status == "error":
+        exc.evidence = verdict.evidence
+        raise exc
+    return verdict
+
+
+# ----------------------------------------------------------------------------- layer helpers
+
+
+def _layer_describe(layer: Layer, x_scale: float = 1.0):
+    def describe(ex: Example):
+        shapes = {k: list(v) for k, v in layer.shapes(ex.dims).items() if k in layer.input_names}
+        return shapes, cases.inputs_source(layer, ex.dims, ex.seed, x_scale)
+    return describe
+
+
+def _inputs(layer: Layer, ex: Example, x_scale: float = 1.0) -> dict:
+    return cases.random_inputs(np.random.default_rng(ex.seed), layer, ex.dims, x_scale)
+
+
+def _args(layer: Layer, inputs: dict) -> str:
+    return ", ".join(layer.input_names)
+
+
+def _fwd(ctx: Context, layer: Layer, inputs: dict, keep: bool = False):
+    returns = ["array"] * len(layer.outputs) + ["handle" if keep else "drop"]
+    values = ctx.call(layer.forward, [inputs[n] for n in layer.input_names],
+                      f"{layer.forward}({_args(layer, inputs)})", returns)
+    outs, cache = values[:-1], values[-1]
+    for name, o in zip(layer.output_names, outs):
+        if not isinstance(o, np.ndarray):
+            raise PropertyFailed(f"{name} came back as {getattr(o, 'type_name', type(o).__name__)}, not an array", [])
+    return [o.astype(np.float64) for o in outs], cache
+
+
+def _bwd(ctx: Context, layer: Layer, upstream: dict, cache):
+    values = ctx.call(layer.backward, [upstream[n] for n in layer.upstream_names] + [cache],
+                      f"{layer.backward}({', '.join(layer.upstream_names)}, cache)")
+    for name, g in zip(layer.grad_names, values):
+        if not isinstance(g, np.ndarray):
+            raise PropertyFailed(f"{name} came back as {getattr(g, 'type_name', type(g).__name__)}, not an array", [])
+    return [g.astype(np.float64) for g in values]
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal up to rounding; NaN/inf in the same places count as equal (that is another check's business)."""
+    if a.shape != b.shape:
+        return False
+    fa, fb = np.isfinite(a), np.isfinite(b)
+    if not np.array_equal(fa, fb):
+        return False
+    return norm_rel_error(np.where(fa, a, 0.0), np.where(fb, b, 0.0)) <= SAME
+
+
+def diff(a: np.ndarray, b: np.ndarray) -> str:
+    """How two arrays differ, in words, for a message."""
+    if a.shape != b.shape:
+        return f"shapes {a.shape} and {b.shape}"
+    if not np.array_equal(np.isfinite(a), np.isfinite(b)):
+        return "NaN/inf in different places"
+    return f"relative error {fmt(norm_rel_error(np.nan_to_num(a), np.nan_to_num(b)))}"
+
+
+def _upstream(layer: Layer, dims: dict, rng) -> dict:
+    shapes = layer.shapes(dims)
+    return {"d" + n: rng.standard_normal(shapes[n]) for n in layer.output_names}
+
+
+def _call_line(layer: Layer, target: str = "out") -> str:
+    outs = ", ".join(layer.output_names)
+    return f"{outs}, cache = {layer.forward}({', '.join(layer.input_names)})"
+
+
+def layer_search(ctx: Context, layer: Layer, function: str, body, hint: str, passed: str,
+                 x_scale: float = 1.0, min_n: int = 1, min_t: int = 1) -> Verdict:
+    """``search`` over (dims, seed) for a layer, describing examples by the layer's inputs."""
+    return search(ctx, dims_strategy(layer.sequence, min_n, min_t), body, function, hint,
+                  _layer_describe(layer, x_scale), passed)
