@@ -115,3 +115,27 @@ def test_thorough_runs_more_examples(tmp_path, monkeypatch):
     monkeypatch.setattr(properties, "grading_settings", counting)
     grade("examples/correct/rnn_layers.py", ["clipping"], thorough=True)
     assert calls and set(calls) == {properties.THOROUGH_EXAMPLES}
+
+
+def test_counterexample_and_not_charged_reach_the_reports(rnn_graded):
+    from markupsafe import escape
+
+    from grader.render.html import render_html
+
+    html = render_html(rnn_graded("nan_output"))
+    assert "Smallest failing input found" in html and "Reproduce it with your own file" in html
+    assert str(escape("from rnn_layers import rnn_step_forward")) in html
+    assert "already failed for this function, so these points were not taken twice" in html
+
+
+def test_terminal_shows_the_snippet(rnn_graded):
+    from rich.console import Console
+
+    from grader.render.terminal import render_terminal
+
+    console = Console(record=True, width=200, color_system=None)
+    render_terminal(rnn_graded("unstable_tanh"), console)
+    text = console.export_text()
+    assert "smallest failing input (paste next to your file to reproduce):" in text
+    assert "x = x * 1000" in text
+    assert "diagnosis: An activation that overflows on large inputs" in text

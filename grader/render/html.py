@@ -372,6 +372,15 @@ def metric_rows(m: dict) -> list[dict]:
     return rows
 
 
+def _counterexample(ce) -> dict | None:
+    """The smallest failing input of a property check: a sentence, the shapes and a snippet to paste."""
+    if not isinstance(ce, dict):
+        return None
+    shapes = ce.get("shapes") if isinstance(ce.get("shapes"), dict) else {}
+    return {"description": str(ce.get("description", "")), "snippet": str(ce.get("snippet", "")),
+            "shapes": ", ".join(f"{k} {tuple(v) if isinstance(v, list) else v}" for k, v in shapes.items())}
+
+
 def _diagnosis(d) -> dict | None:
     if not d:
         return None
@@ -395,6 +404,7 @@ def check_view(c: CheckResult) -> dict:
         "infrastructure": bool(m.get("infrastructure")),
         "diagnosis": _diagnosis(c.diagnosis), "heatmap": heatmap(m.get("error_map")), "steps": steps,
         "gates": gate_table(m.get("error_per_gate")), "probes": probe_table(m.get("probes")),
+        "counterexample": _counterexample(c.counterexample), "not_charged": str(m.get("not_charged") or ""),
         "seconds": fmt_num(c.seconds) if c.seconds else "",
     }
 

@@ -86,6 +86,10 @@ def _problem(console: Console, c: CheckResult) -> None:
     console.print(f"  {escape(c.message)}")
     if c.diagnosis:
         console.print(f"  [bold]diagnosis:[/bold] {escape(c.diagnosis.title)}: {escape(c.diagnosis.explanation)}")
+    if c.counterexample:
+        console.print("  [bold]smallest failing input[/bold] (paste next to your file to reproduce):")
+        for line in c.counterexample.get("snippet", "").splitlines():
+            console.print(f"    [dim]{escape(line)}[/dim]")
     for f in c.traceback[-3:]:
         console.print(f"  [dim]{escape(f.file)}:{f.line} in {escape(f.func)}:[/dim] {escape(f.code.strip())}")
     if c.hint:
