@@ -139,3 +139,11 @@ def test_terminal_shows_the_snippet(rnn_graded):
     assert "smallest failing input (paste next to your file to reproduce):" in text
     assert "x = x * 1000" in text
     assert "diagnosis: An activation that overflows on large inputs" in text
+
+
+def test_an_exception_inside_a_property_keeps_the_smallest_input(rnn_graded):
+    c = check(rnn_graded("squeeze_batch_one"), "rnn.rnn_forward.causal")
+    assert c.status == "error"
+    assert c.message.startswith("rnn_forward(x, h0, Wx, Wh, b) with N=1, T=2, D=1, H=1 (smallest failing case found) raised ValueError")
+    assert c.counterexample["shapes"]["x"] == [1, 2, 1]
+    assert "np.squeeze" in c.hint

@@ -42,6 +42,7 @@ class CallFailed(Exception):
         super().__init__(outcome.status)
         self.outcome, self.function, self.call = outcome, function, call
         self.evidence = None  # set by a check that can say more (e.g. fails only for N=1)
+        self.counterexample = None  # set by a property check: the smallest input that raises
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ def run_check(check: CheckDef, ctx: Context) -> CheckResult:
                              hint=f"Implement {check.function} to earn these points." if "not attempted" in str(exc) else "")
     except CallFailed as exc:
         result = failed_call_result(exc, base)
+        result.counterexample = exc.counterexample
         evidence = exc.evidence
     if evidence is not None:
         from ..diagnoses.detect import diagnose

@@ -130,6 +130,8 @@ def search(ctx: Context, strategy, body: Callable[[Example], None], function: st
         verdict.evidence = detect
     if isinstance(exc, CallFailed) and exc.outcome.status == "error":
         exc.evidence = verdict.evidence
+        exc.call = f"{exc.call} with {where} (smallest failing case found)"
+        exc.counterexample = counterexample
         raise exc
     return verdict
 
@@ -148,14 +150,10 @@ def _inputs(layer: Layer, ex: Example, x_scale: float = 1.0) -> dict:
     return cases.random_inputs(np.random.default_rng(ex.seed), layer, ex.dims, x_scale)
 
 
-def _args(layer: Layer, inputs: dict) -> str:
-    return ", ".join(layer.input_names)
-
-
 def _fwd(ctx: Context, layer: Layer, inputs: dict, keep: bool = False):
     returns = ["array"] * len(layer.outputs) + ["handle" if keep else "drop"]
     values = ctx.call(layer.forward, [inputs[n] for n in layer.input_names],
-                      f"{layer.forward}({_args(layer, inputs)})", returns)
+                      f"{layer.forward}({', '.join(layer.input_names)})", returns)
     outs, cache = values[:-1], values[-1]
     for name, o in zip(layer.output_names, outs):
         if not isinstance(o, np.ndarray):
@@ -196,7 +194,7 @@ def _upstream(layer: Layer, dims: dict, rng) -> dict:
     return {"d" + n: rng.standard_normal(shapes[n]) for n in layer.output_names}
 
 
-def _call_line(layer: Layer, target: str = "out") -> str:
+def _call_line(layer: Layer) -> str:
     outs = ", ".join(layer.output_names)
     return f"{outs}, cache = {layer.forward}({', '.join(layer.input_names)})"
 
