@@ -7,9 +7,16 @@ from ..results import CheckResult
 __all__ = ["check_details"]
 
 
-def check_details(c: CheckResult) -> str:
-    """Status and points, message, diagnosis, call, the student's traceback lines, hint."""
-    lines = [f"{c.id}: {c.status} ({c.score:g}/{c.max_score:g} points)", c.message]
+def check_details(c: CheckResult, heading: bool = True) -> str:
+    """Status and points, message, diagnosis, call, the student's traceback lines, hint.
+
+    ``heading=False`` starts with ``<status>: <message>`` instead of a line naming the check (for
+    reports that name it already, such as pytest's, whose one-line summary shows the first line).
+    """
+    if heading:
+        lines = [f"{c.id}: {c.status} ({c.score:g}/{c.max_score:g} points)", c.message]
+    else:
+        lines = [f"{c.status} ({c.score:g}/{c.max_score:g} points): {c.message}"]
     if c.diagnosis:
         lines.append(f"diagnosis: {c.diagnosis.title}: {c.diagnosis.explanation}")
     if c.call:

@@ -63,10 +63,11 @@ def _summary(result: GradeResult, checks: list[CheckResult], hidden_count: int, 
         if checks[0].hint:
             lines.append(f"hint: {text(checks[0].hint)}")
     else:
-        for status in ("passed", "failed", "error", "timeout", "skipped"):
+        for status, verb in (("passed", "passed"), ("failed", "failed"), ("error", "raised an error"),
+                             ("timeout", "timed out"), ("skipped", "skipped")):
             n = sum(c.status == status for c in checks)
             if n:
-                lines.append(f"{n} {'public ' if hidden_count else ''}check{'s' if n != 1 else ''} {status}")
+                lines.append(f"{n} {'public ' if hidden_count else ''}check{'s' if n != 1 else ''} {verb}")
     if hidden_count:
         lines.append(f"{hidden_count} check{'s' if hidden_count != 1 else ''} on hidden cases: results shown "
                      "later (after the due date or when grades are published).")

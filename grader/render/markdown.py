@@ -3,7 +3,7 @@
 Student text can contain anything: ``<script>``, ``[links](...)``, ``**emphasis**``, table pipes,
 newlines. Everything here renders it as the literal characters, in GitHub-flavoured Markdown
 (job summaries) and Gradescope's Markdown: HTML special characters become entities, Markdown
-punctuation is backslash-escaped, and line breaks become ``<br>`` so a value stays inside its table
+inline Markdown punctuation is backslash-escaped, and line breaks become ``<br>`` so a value stays inside its table
 cell or list item.
 """
 
@@ -14,13 +14,15 @@ import re
 
 __all__ = ["md_text", "md_code", "md_points"]
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:])")
+# Inline constructs only: values never start a line (line breaks become <br>), so block markers
+# (#, -, +, 1.) cannot take effect; [ ] stop links and images, $ stops GitHub's math.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~$])")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 
 
 def md_text(text: str) -> str:
     """``text`` as literal inline Markdown (safe inside a table cell or a list item)."""
-    text = html.escape(str(text), quote=True)
+    text = html.escape(str(text), quote=False)
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return _NEWLINES.sub("<br>", text)
 
