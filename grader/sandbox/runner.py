@@ -94,11 +94,15 @@ class WorkerSession:
         limits: Limits | None = None,
         blocked_imports=DEFAULT_BLOCKED_IMPORTS,
         launcher=None,
+        frame_map=None,
     ):
         self.files, self.module_file = files, module_file
         self.limits = limits or Limits()
         self.blocked_imports = tuple(blocked_imports)
         self.launcher = launcher or ProcessLauncher()
+        # frames (relative path, line) -> frames the student recognises; a notebook maps its extracted
+        # module back to "cell N, line M" here, in the parent, before any message is built
+        self.frame_map = frame_map or (lambda frames: frames)
         self.proc: subprocess.Popen | None = None
         self.generation = 0
         self.restarts = 0
@@ -109,6 +113,8 @@ class WorkerSession:
         self._tmp: str | None = None
         self.hello: ImportOutcome | None = None
         self._student_dir = ""
+        self._drain: _OutputDrain | None = None
+        self.deadline: float | None = None  # time.monotonic() past which no call or import may run
 
     @property
     def isolation(self) -> str:
@@ -149,7 +155,13 @@ class WorkerSession:
         self.generation += 1
         config = self._prepare_dirs()
         self._student_dir = config.student_dir
-        argv, env, cwd = self.launcher.command(config)
+        try:
+            argv, env, cwd = self.launcher.command(config)
+            # isolation layers may need more than an argv: a uid to drop to, a descriptor to pass
+            extra = self.launcher.popen_kwargs(config) if hasattr(self.launcher, "popen_kwargs") else {}
+        except Exception as exc:  # noqa: BLE001 - a launcher that cannot prepare is the grader's problem
+            self.hello = ImportOutcome("infra_error", detail=f"could not prepare a worker: {exc}")
+            return self.hello
         started = time.monotonic()
         for attempt in range(2):
             try:
@@ -161,26 +173,49 @@ class WorkerSession:
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
                     start_new_session=True,
+                    **extra,
                 )
                 break
-            except OSError as exc:
+            except (OSError, subprocess.SubprocessError) as exc:
                 if attempt:
                     self.hello = ImportOutcome("infra_error", detail=f"could not start a worker: {exc}")
                     return self.hello
         os.set_blocking(self.proc.stdin.fileno(), False)
         os.set_blocking(self.proc.stdout.fileno(), False)
-        _OutputDrain(self.proc.stderr, self).start()
+        with self._output_lock:
+            self._output_mark = len(self._output)  # what this worker printed starts here
+        self._drain = _OutputDrain(self.proc.stderr, self)
+        self._drain.start()
         deadline = time.monotonic() + self.limits.import_seconds
+        if self.deadline is not None:
+            deadline = min(deadline, self.deadline)
+        # The worker says "started" once its limits are set and numpy is imported, BEFORE any student
+        # code runs. Whatever goes wrong before that (bubblewrap refused, the interpreter or numpy
+        # missing in the sandbox) is an infrastructure error, retried and never scored; the student
+        # cannot forge it, because their code only runs after that frame was sent.
+        up = False
         try:
             header, arrays = wire.read_frame(self.proc.stdout.fileno(), deadline)
+            if header.get("status") == "started":
+                up = True
+                header, arrays = wire.read_frame(self.proc.stdout.fileno(), deadline)
         except wire.Deadline:
             self._kill()
-            self.hello = ImportOutcome("timeout", detail=f"import took longer than {self.limits.import_seconds:g} s")
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                # the submission's overall budget ran out (its own slow calls used it up): not the grader's fault
+                self.hello = ImportOutcome("timeout", detail="the submission's overall time budget was used up")
+            elif up:
+                self.hello = ImportOutcome("timeout", detail=f"import took longer than {self.limits.import_seconds:g} s")
+            else:
+                self.hello = ImportOutcome("infra_error", detail=f"the worker did not start within "
+                                           f"{self.limits.import_seconds:g} s{self._startup_output()}")
         except wire.PeerClosed:
-            self.hello = ImportOutcome("crashed", detail=self._exit_detail())
+            detail = self._exit_detail()
+            self.hello = ImportOutcome("crashed", detail=detail) if up else ImportOutcome(
+                "infra_error", detail=f"the worker could not start ({detail}){self._startup_output()}")
         except wire.ProtocolError as exc:
             self._kill()
-            self.hello = ImportOutcome("protocol_error", detail=str(exc))
+            self.hello = ImportOutcome("protocol_error" if up else "infra_error", detail=str(exc))
         else:
             self.hello = self._hello_from(header)
         self.hello.seconds = time.monotonic() - started
@@ -204,7 +239,7 @@ class WorkerSession:
                 "import_error",
                 exc_type=str(header.get("exc_type", ""))[:200],
                 exc_msg=str(header.get("exc_msg", ""))[:2000],
-                frames=_clean_frames(header.get("frames"), self._student_dir),
+                frames=self.frame_map(_clean_frames(header.get("frames"), self._student_dir)),
             )
         self._kill()
         return ImportOutcome("protocol_error", detail="unexpected first message from the worker")
@@ -220,6 +255,8 @@ class WorkerSession:
             return f"the worker was stopped after printing more than {self.limits.output_kill_bytes} bytes"
         if code is None:
             return "the worker process stopped responding"
+        if code > 128 and getattr(self.launcher, "signal_exit_codes", False):
+            code = 128 - code  # bubblewrap reports a child killed by signal N as exit code 128 + N
         if code < 0:
             name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
             hint = {"SIGSEGV": " (a crash in native code)", "SIGXCPU": " (CPU time limit)", "SIGKILL": ""}
@@ -242,6 +279,14 @@ class WorkerSession:
         except OSError:
             pass
 
+    def _startup_output(self) -> str:
+        if self._drain is not None:
+            self._drain.join(timeout=1.0)
+        with self._output_lock:
+            mark = getattr(self, "_output_mark", 0)
+            text = self._output[mark:mark + 400].decode("utf-8", errors="replace").strip()
+        return f": {text}" if text else ""
+
     def _cleanup(self) -> None:
         if self.proc is not None:
             self._kill()
@@ -255,6 +300,10 @@ class WorkerSession:
                 except OSError:
                     pass
             self.proc = None
+            # e.g. kill whatever the slot's uid still runs (setsid daemons) and remove its files
+            after = getattr(self.launcher, "after_worker", None)
+            if after is not None:
+                after()
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
@@ -290,13 +339,18 @@ class WorkerSession:
             hello = self.start()
             if hello.status != "ready":
                 return CallOutcome("crashed" if hello.status != "infra_error" else "infra_error",
-                                   detail=f"the submission could not be re-imported: {hello.status}")
+                                   detail=f"the submission could not be re-imported: {hello.status}"
+                                          + (f" ({hello.detail})" if hello.detail else ""))
         if any(isinstance(h, wire.Handle) and h.generation != self.generation for h in _walk(args)):
             return CallOutcome("crashed", detail="the cache was lost because the worker restarted")
         arrays: list = []
         tagged = wire.encode_value([_copy(a) for a in args], arrays)
         request = {"op": "call", "fn": fn, "args": tagged, "returns": returns, "echo": echo}
         limit = seconds if seconds is not None else self.limits.call_seconds
+        if self.deadline is not None and self.deadline - time.monotonic() < limit:
+            limit = max(0.0, self.deadline - time.monotonic())
+            if limit == 0.0:
+                return CallOutcome("timeout", detail="the submission's overall time budget was used up")
         started = time.monotonic()
         deadline = started + limit
         try:
@@ -336,7 +390,7 @@ class WorkerSession:
                 status,
                 exc_type=str(header.get("exc_type", ""))[:200],
                 exc_msg=str(header.get("exc_msg", ""))[:2000],
-                frames=_clean_frames(header.get("frames"), self._student_dir),
+                frames=self.frame_map(_clean_frames(header.get("frames"), self._student_dir)),
             )
         if status == "missing":
             return CallOutcome("missing")

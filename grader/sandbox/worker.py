@@ -239,6 +239,9 @@ def main():
     wire = _load_wire()
     import numpy  # noqa: F401 - loaded before the student's code, which expects it
 
+    # Up and fenced in, no student code run yet: from here on, a failure is the submission's (see
+    # WorkerSession.start). Everything before this point failing is an infrastructure error.
+    Worker(wire, None, "", fd_in, fd_out).send({"status": "started"})
     student_dir = config["student_dir"]
     sys.path.insert(0, student_dir)
     sys.meta_path.insert(0, _ImportBlocker(config.get("blocked_imports", [])))
