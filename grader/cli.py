@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .sandbox.isolation import launcher_option
 
 EXIT_PASSED, EXIT_NOT_PASSED, EXIT_USAGE = 0, 1, 2
 DEFAULT_HTML = "rnngrade-report.html"
@@ -45,10 +46,18 @@ def main() -> None:
 @click.option("--allow-import", "allowed", multiple=True, metavar="MODULE",
               help="Let submissions import MODULE although it is blocked by default (torch, jax, tensorflow, autograd).")
 @click.option("--thorough", is_flag=True, help="More property examples and longer sequences (slower; for final grading).")
+@click.option("--public", is_flag=True,
+              help="Only the checks that need no reference (what a student release runs; docs/release.md).")
 @click.option("--verbose", "-v", is_flag=True, help="Also list passed API checks.")
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write JUnit XML (one testcase per check) for CI systems.")
+@click.option("--github/--no-github", default=None,
+              help="GitHub Actions job summary and annotations (default: on when GITHUB_ACTIONS=true).")
+@launcher_option
 def check(submission: Path, exercise_ids, html_path: Path, no_html: bool, json_path, seed, allowed, thorough,
-          verbose) -> None:
-    """Grade SUBMISSION: a .py file, a folder with rnn_layers.py (or cs231n/rnn_layers.py), or a .zip.
+          verbose, junit_path=None, github=None, isolation="auto", public=False) -> None:
+    """Grade SUBMISSION: a .py file, a Jupyter notebook (.ipynb), a folder with rnn_layers.py (or
+    cs231n/rnn_layers.py, or one notebook), or a .zip.
 
     \b
     Examples:
@@ -62,17 +71,29 @@ def check(submission: Path, exercise_ids, html_path: Path, no_html: bool, json_p
     from .render.terminal import render_terminal
     from .sandbox.launcher import DEFAULT_BLOCKED_IMPORTS, GRADER_PACKAGES
 
+    from .loader import load
+    from .sandbox.isolation import resolve_cli
+
     blocked = tuple(m for m in DEFAULT_BLOCKED_IMPORTS if m not in allowed or m in GRADER_PACKAGES)
     try:
-        result = grade(submission, list(exercise_ids) or None, seed=DEFAULT_SEED if seed is None else seed,
-                       blocked_imports=blocked, thorough=thorough)
+        sub = load(submission, blocked)  # a bad path is a usage error before any sandbox probe
+        launcher = resolve_cli(isolation)
+        from .release import PUBLIC_SEED, is_release
+
+        public = public or is_release()  # a student release has no reference: public checks only
+        result = grade(sub, list(exercise_ids) or None,
+                       seed=seed if seed is not None else PUBLIC_SEED if public else DEFAULT_SEED,
+                       blocked_imports=blocked, thorough=thorough, launcher=launcher, public=public)
     except LoadError as exc:
         _fail(exc.message, exc.hint)
     except KeyError as exc:
         _fail(str(exc.args[0]), "Run `rnngrade exercises` to list the exercise ids.")
     except ExerciseConfigError as exc:
         _fail(f"exercise configuration: {exc}", "Fix the exercise .toml file named above.")
-    render_terminal(result, verbose=verbose)
+    from .integrations.ci import ci_outputs
+
+    with ci_outputs(result, submission, junit_path, github):  # JUnit XML; GitHub summary and annotations
+        render_terminal(result, verbose=verbose)
     if json_path:
         write_text_atomic(json_path, result.to_json())
         click.echo(f"JSON results: {json_path}")
@@ -102,6 +123,22 @@ def exercises() -> None:
             names = ", ".join(d.name for d in defs if d.function == fn)
             click.echo(f"    {fn:26} {pts:4g} pts   checks: {names}")
 
+
+from .integrations.commands import ci_gate, gradescope  # noqa: E402  (imports click only)
+
+main.add_command(ci_gate)
+main.add_command(gradescope)
+
+from .bulk.cli import export_command, grade_command  # noqa: E402 - light: click only, the rest loads on use
+
+main.add_command(grade_command)
+main.add_command(export_command)
+
+from .notebooks.cli import build_notebooks  # noqa: E402 - light: click only
+from .release.cli import release  # noqa: E402 - light: click only
+
+main.add_command(build_notebooks)
+main.add_command(release)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -15,6 +15,8 @@ from .checks.base import Context, run_check
 from .checks.registry import checks_for
 from .exercises import Exercise, load_exercises
 from .loader import Submission, load
+from .release import is_release
+from .release.public import public_checks
 from .results import CheckResult, ExerciseResult, Frame, GradeResult, LoadNote, SubmissionInfo
 from .sandbox.launcher import DEFAULT_BLOCKED_IMPORTS, Limits
 from .sandbox.runner import ImportOutcome, WorkerSession
@@ -40,8 +42,16 @@ def grade(
     exercises: dict[str, Exercise] | None = None,
     blocked_imports: tuple[str, ...] = DEFAULT_BLOCKED_IMPORTS,
     thorough: bool = False,
+    budget_seconds: float | None = None,
+    public: bool = False,
 ) -> GradeResult:
-    """Grade a submission. Raises ``LoadError`` (bad path, no module) and ``KeyError`` (bad id)."""
+    """Grade a submission. Raises ``LoadError`` (bad path, no module) and ``KeyError`` (bad id).
+
+    ``budget_seconds`` caps the whole grading (import and calls): once it is used up, every
+    remaining call is a ``timeout`` at once. Bulk grading sets it; ``None`` means no cap.
+    ``public`` runs only the checks that need no reference (docs/release.md); inside a student
+    release bundle it is always on.
+    """
     started = time.monotonic()
     if isinstance(path_or_submission, Submission):
         sub = path_or_submission
@@ -49,15 +59,23 @@ def grade(
         sub = load(path_or_submission, blocked_imports)
     chosen = select_exercises(exercise_ids, exercises or load_exercises())
     limits = limits or Limits()
+    public = public or is_release()
+    notebook = sub.notebook  # frames of an extracted notebook are mapped back to "cell N, line M"
     session = WorkerSession(sub.files, sub.module_file, limits=limits, blocked_imports=blocked_imports,
-                            launcher=launcher)
+                            launcher=launcher, frame_map=notebook.map_frames if notebook else None)
+    if budget_seconds is not None:
+        session.deadline = started + budget_seconds
     results: list[ExerciseResult] = []
+    timed_out: set[str] = set()  # shared by the exercises: a looping function costs its limit once
     try:
         hello = _start(session, sub)
         for ex in chosen:
-            defs = checks_for(ex)
+            defs = public_checks(checks_for(ex)) if public else checks_for(ex)
+            if not defs:
+                continue
             if hello.status == "ready":
                 ctx = Context(session, hello.functions, seed, ex, ex.call_seconds, thorough=thorough)
+                ctx.timed_out = timed_out
                 checks = [run_check(d, ctx) for d in defs]
             else:
                 checks = [_unloadable(d, ex, hello) for d in defs]
@@ -65,7 +83,7 @@ def grade(
                                           sum(c.max_score for c in checks), checks))
     finally:
         session.close()
-    return GradeResult(
+    result = GradeResult(
         grader_version=__version__,
         submission=SubmissionInfo(sub.path, sub.sha256, sub.kind, sub.module_file),
         seed=seed,
@@ -76,7 +94,11 @@ def grade(
         exercises=results,
         load_problems=[LoadNote(**asdict(p)) for p in sub.problems],
         output=session.output,
+        mode="public" if public else "full",
     )
+    if notebook:
+        notebook.adapt(result)
+    return result
 
 
 def _start(session: WorkerSession, sub: Submission) -> ImportOutcome:

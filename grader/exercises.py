@@ -21,6 +21,8 @@ DEFAULT_TOLERANCES = {
     "fd": 1e-6,  # relative error of a directional derivative vs central differences
     "fd_step": 1e-5,  # central-difference step
     "public_atol": 1e-7,  # the public vectors carry 8 decimals
+    "decay_rate": 0.02,  # |b - b_reference| of the fitted per-step log-decay rates (docs/dynamics.md)
+    "val_rmse": 0.035,  # the sine-wave training check passes at or below this validation RMSE
 }
 
 

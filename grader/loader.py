@@ -1,8 +1,10 @@
 """Submission loader: find the student's module and read it WITHOUT executing anything.
 
 Accepts a ``.py`` file, a folder (``rnn_layers.py`` at the top, the CS231n layout
-``cs231n/rnn_layers.py``, or one lone ``.py``), or a ``.zip`` of either. Everything is read as
-bytes and parsed with ``ast`` only; the code runs later, in the worker. Static findings (syntax
+``cs231n/rnn_layers.py``, or one lone ``.py``), or a ``.zip`` of either. A Jupyter notebook
+(``.ipynb``, or the notebook of a folder/zip that has no ``rnn_layers.py``) is read by
+``grader.notebooks``: its code is extracted without a kernel (docs/notebooks.md). Everything is
+read as bytes and parsed with ``ast`` only; the code runs later, in the worker. Static findings (syntax
 errors, Python 2, calls NumPy 2 removed, forbidden imports) become ``LoadProblem`` records so
 the report can name the line and the fix before any check runs.
 """
@@ -14,6 +16,7 @@ import hashlib
 import re
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -23,6 +26,7 @@ MODULE_NAME = "rnn_layers.py"
 MAX_FILES = 200
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_TOTAL_BYTES = 20 * 1024 * 1024
+MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024  # outputs make notebooks big; only their code is kept (grader/notebooks)
 _SKIP_PARTS = {"__pycache__", "__MACOSX", ".git", ".ipynb_checkpoints", ".venv", "venv"}
 
 # numpy names removed in NumPy 2.0 -> what to write instead
@@ -75,11 +79,12 @@ class LoadProblem:
 @dataclass
 class Submission:
     path: str
-    kind: str  # file | folder | zip
+    kind: str  # file | folder | zip | notebook
     files: dict[str, bytes]
     module_file: str
     sha256: str
     problems: list[LoadProblem] = field(default_factory=list)
+    notebook: object = None  # grader.notebooks.NotebookInfo when the code came from a notebook
 
     @property
     def loadable(self) -> bool:
@@ -103,35 +108,85 @@ def load(path: str | Path, blocked_imports=DEFAULT_BLOCKED_IMPORTS) -> Submissio
         if len(data) > MAX_FILE_BYTES:
             raise LoadError(f"{path} is {len(data)} bytes", f"A submission file must be under {MAX_FILE_BYTES} bytes.")
         files, kind = {p.name: data}, "file"
+    elif p.suffix.lower() == ".ipynb":
+        with open(p, "rb") as fh:
+            data = fh.read(MAX_NOTEBOOK_BYTES + 1)  # more is refused with a reason (grader/notebooks/read.py)
+        return _notebook(str(path), p.name, data, {}, {p.name: data}, blocked_imports)
     else:
         raise LoadError(
             f"{path}: cannot grade a {p.suffix or 'extension-less'} file",
-            "Pass a .py file, a folder containing rnn_layers.py, or a .zip of it.",
+            "Pass a .py file, a .ipynb notebook, a folder containing rnn_layers.py, or a .zip of it.",
         )
+    notebooks = {r: files.pop(r) for r in [r for r in files if r.endswith(".ipynb")]}
+    chosen = _pick_notebook(files, notebooks, str(path))
+    if chosen:
+        return _notebook(str(path), chosen, notebooks[chosen], files, dict(files, **{chosen: notebooks[chosen]}),
+                         blocked_imports)
     module_file = _find_module(files, str(path))
-    digest = hashlib.sha256()
-    for rel in sorted(files):
-        digest.update(rel.encode() + b"\0" + hashlib.sha256(files[rel]).digest())
-    sub = Submission(str(path), kind, files, module_file, digest.hexdigest())
+    sub = Submission(str(path), kind, files, module_file, _digest(files))
     sub.problems = analyse(files[module_file], module_file, blocked_imports)
     return sub
 
 
+def _digest(files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for rel in sorted(files):
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(files[rel]).digest())
+    return digest.hexdigest()
+
+
+def _notebook(path: str, rel: str, data: bytes, helpers: dict, hashed: dict, blocked_imports) -> Submission:
+    from .notebooks.submission import notebook_submission  # only for notebooks
+
+    return notebook_submission(path, rel, data, helpers, _digest(hashed), blocked_imports)
+
+
+_DEFINES_API = re.compile(rb"def\s+(rnn_|lstm_|gru_|clip_grad_)\w*\s*\(")
+
+
+def _pick_notebook(files: dict[str, bytes], notebooks: dict[str, bytes], where: str) -> str:
+    """The notebook to grade in a folder or zip, or "" to grade its .py files (rnn_layers.py wins)."""
+    if not notebooks or any(PurePosixPath(r).name == MODULE_NAME for r in files):
+        return ""
+    named = [r for r in notebooks if PurePosixPath(r).name == "rnn_layers.ipynb"]
+    if len(named) == 1:
+        return named[0]
+    if len(notebooks) == 1:
+        only = next(iter(notebooks))
+        if len(files) != 1:  # no .py, or several helpers: the notebook is the solution
+            return only
+        # one notebook and one .py, neither named rnn_layers: the one that defines exercise functions
+        py_defines, nb_defines = (bool(_DEFINES_API.search(d)) for d in (next(iter(files.values())), notebooks[only]))
+        if nb_defines != py_defines:
+            return only if nb_defines else ""
+    listed = ", ".join(sorted(notebooks)[:5] + sorted(files)[:3])
+    raise LoadError(f"{where}: cannot tell which file is the solution ({listed})",
+                    f"Name the file to grade {MODULE_NAME} (or, for a notebook, rnn_layers.ipynb).")
+
+
 def _keep(rel: PurePosixPath) -> bool:
-    return rel.suffix == ".py" and not any(part in _SKIP_PARTS or part.startswith(".") for part in rel.parts)
+    return rel.suffix in (".py", ".ipynb") and not any(part in _SKIP_PARTS or part.startswith(".") for part in rel.parts)
+
+
+def _limit(rel: str) -> int:
+    return MAX_NOTEBOOK_BYTES if rel.endswith(".ipynb") else MAX_FILE_BYTES
 
 
 def _add(files: dict, rel: str, data: bytes) -> None:
     if len(files) >= MAX_FILES:
         raise LoadError(f"more than {MAX_FILES} Python files", "Submit only your exercise files.")
-    if len(data) > MAX_FILE_BYTES or sum(map(len, files.values())) + len(data) > MAX_TOTAL_BYTES:
+    if rel.endswith(".ipynb"):  # notebooks beside a .py solution are not needed: too big ones are left out
+        if len(data) + sum(len(d) for r, d in files.items() if r.endswith(".ipynb")) <= MAX_NOTEBOOK_BYTES:
+            files[rel] = data
+        return
+    if len(data) > MAX_FILE_BYTES or sum(len(d) for r, d in files.items() if not r.endswith(".ipynb")) + len(data) > MAX_TOTAL_BYTES:
         raise LoadError(f"{rel} makes the submission too large", f"Keep the submission under {MAX_TOTAL_BYTES} bytes.")
     files[rel] = data
 
 
 def _read_folder(root: Path) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
-    for p in sorted(root.rglob("*.py")):
+    for p in sorted([*root.rglob("*.py"), *root.rglob("*.ipynb")]):
         rel = PurePosixPath(p.relative_to(root).as_posix())
         if p.is_symlink() or not p.is_file() or not _keep(rel):
             continue
@@ -142,29 +197,47 @@ def _read_folder(root: Path) -> dict[str, bytes]:
 def _read_zip(path: Path) -> dict[str, bytes]:
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:  # fuzzing: damaged directories
         raise LoadError(f"{path} is not a readable zip file ({exc})", "Re-create the zip, e.g. `zip -r sub.zip rnn_layers.py`.") from None
     files: dict[str, bytes] = {}
-    with zf:
-        for info in zf.infolist():
-            name = info.filename.replace("\\", "/")
-            rel = PurePosixPath(name)
-            if info.is_dir():
-                continue
-            if rel.is_absolute() or ".." in rel.parts:
-                raise LoadError(f"{path}: entry {name!r} points outside the archive", "Zip only your files, with relative paths.")
-            if stat.S_ISLNK(info.external_attr >> 16):
-                continue  # symlinks are never followed
-            if not _keep(rel):
-                continue
-            if info.file_size > MAX_FILE_BYTES:
-                raise LoadError(f"{path}: {name} is {info.file_size} bytes", f"Each file must be under {MAX_FILE_BYTES} bytes.")
-            with zf.open(info) as fh:
-                data = fh.read(MAX_FILE_BYTES + 1)  # declared sizes can lie: never read more
-            if len(data) > MAX_FILE_BYTES:
-                raise LoadError(f"{path}: {name} expands beyond {MAX_FILE_BYTES} bytes", "Submit plain source files.")
-            _add(files, str(rel), data)
+    try:
+        _read_zip_entries(zf, path, files)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError) as exc:
+        # Found by fuzzing the loader: only opening the archive was guarded, so a damaged entry (bad
+        # CRC, bad local header, truncated data), an encrypted one or an unsupported compression
+        # method escaped as an exception and crashed the grader instead of refusing the submission.
+        raise LoadError(f"{path} is a damaged or unsupported zip file ({type(exc).__name__}: {str(exc)[:200]})",
+                        "Re-create the zip, e.g. `zip -r sub.zip rnn_layers.py` (no password, no exotic compression).") from None
+    finally:
+        zf.close()
     return _strip_common_folder(files)
+
+
+def _read_zip_entries(zf: zipfile.ZipFile, path: Path, files: dict[str, bytes]) -> None:
+    """Every entry worth keeping, read with caps (may raise zipfile's own errors: see _read_zip)."""
+    for info in zf.infolist():
+        name = info.filename.replace("\\", "/")
+        rel = PurePosixPath(name)
+        if info.is_dir():
+            continue
+        if rel.is_absolute() or ".." in rel.parts:
+            raise LoadError(f"{path}: entry {name!r} points outside the archive", "Zip only your files, with relative paths.")
+        if stat.S_ISLNK(info.external_attr >> 16):
+            continue  # symlinks are never followed
+        if not _keep(rel):
+            continue
+        limit = _limit(name)
+        if info.file_size > limit and name.endswith(".ipynb"):
+            continue
+        if info.file_size > limit:
+            raise LoadError(f"{path}: {name} is {info.file_size} bytes", f"Each file must be under {limit} bytes.")
+        with zf.open(info) as fh:
+            data = fh.read(limit + 1)  # declared sizes can lie: never read more
+        if len(data) > limit and name.endswith(".ipynb"):
+            continue
+        if len(data) > limit:
+            raise LoadError(f"{path}: {name} expands beyond {limit} bytes", "Submit plain source files.")
+        _add(files, str(rel), data)
 
 
 def _strip_common_folder(files: dict[str, bytes]) -> dict[str, bytes]:
@@ -212,6 +285,13 @@ def analyse(data: bytes, rel: str, blocked_imports=DEFAULT_BLOCKED_IMPORTS) -> l
         tree = ast.parse(text, filename=rel)
     except SyntaxError as exc:
         return [_syntax_problem(exc, text, rel)]
+    except (RecursionError, MemoryError) as exc:
+        # Found by fuzzing the loader: a 200 kB line of unary minus signs (MemoryError) or a long
+        # chain of attribute accesses or calls (RecursionError) escaped the grader as an exception.
+        # Python cannot compile such a file either, so it is a fatal problem of the submission.
+        return [LoadProblem("syntax-error", True, f"{rel} is nested too deeply for Python to parse "
+                            f"({type(exc).__name__})", "Split very long expressions into several statements.",
+                            rel, 0)]
     return _numpy2_problems(tree, rel) + _import_problems(tree, rel, blocked_imports)
 
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 STATUSES = ("passed", "failed", "error", "timeout", "skipped")
 KINDS = ("api", "forward", "gradient", "fd", "property", "dynamics", "training")
 SCHEMA_PATH = Path(__file__).with_name("schema") / "results.schema.json"
@@ -105,6 +105,7 @@ class GradeResult:
     load_problems: list[LoadNote] = field(default_factory=list)
     output: str = ""
     schema_version: str = SCHEMA_VERSION
+    mode: str = "full"  # full | public (only the checks that need no reference: docs/release.md)
 
     @property
     def checks(self) -> list[CheckResult]:

@@ -19,9 +19,9 @@ def run(*args, cwd=None):
 def test_all_passed_exits_0_and_writes_json_and_html(tmp_path):
     p = run("check", CORRECT, "--json", "out/r.json", "--html", "out/r.html", cwd=tmp_path)
     assert p.returncode == 0, p.stdout + p.stderr
-    assert "All checks passed: 67 / 67" in p.stdout
+    assert "All checks passed: 87 / 87" in p.stdout
     data = json.loads((tmp_path / "out" / "r.json").read_text())
-    assert data["score"] == data["max_score"] == 67
+    assert data["score"] == data["max_score"] == 87
     assert f"HTML report: {tmp_path / 'out' / 'r.html'}" in p.stdout
     assert (tmp_path / "out" / "r.html").read_text().startswith("<!DOCTYPE html>")
 

@@ -20,7 +20,7 @@ def config(tmp_path):
 
 def test_every_bundled_exercise_is_valid():
     exercises = load_exercises()
-    assert set(exercises) == {"rnn", "lstm", "gru", "clipping", "tbptt"}
+    assert set(exercises) == {"rnn", "lstm", "gru", "clipping", "tbptt", "dynamics", "training"}
     for ex in exercises.values():
         assert checks_for(ex)
 

@@ -76,10 +76,20 @@ def test_mutation_costs_a_point_and_is_diagnosed(rnn_graded):
 
 
 def test_property_failure_is_not_charged_twice(rnn_graded):
+    # matches_fd of this backward passes, matches_reference fails: the property's point is kept
+    c = check(rnn_graded("squeeze_batch_one"), "rnn.rnn_backward.no_hidden_state")
+    assert c.status == "error" and c.score == c.max_score == 1
+    assert c.metrics["not_charged"] == "rnn.rnn_backward.matches_reference"
+    assert "(not charged: rnn.rnn_backward.matches_reference already failed for this function)" in c.message
+
+
+def test_behaviour_points_need_values_that_are_at_least_partly_right(rnn_graded):
+    # NaN everywhere: no value check of this step forward is even partly right, so its behaviour point is
+    # not awarded (adversarial corpus: functions that crash, exit or return zeros earned these points)
     c = check(rnn_graded("nan_output"), "rnn.rnn_step_forward.stable_large_inputs")
-    assert c.status == "failed" and c.score == c.max_score == 1
-    assert c.metrics["not_charged"] == "rnn.rnn_step_forward.public_vectors"
-    assert "(not charged: rnn.rnn_step_forward.public_vectors already failed for this function)" in c.message
+    assert c.status == "failed" and c.score == 0 and c.max_score == 1
+    assert c.metrics["not_awarded"] == "no value check of rnn_step_forward is even partly right"
+    assert "(no points: none of the value checks of rnn_step_forward is even partly right)" in c.message
     assert c.diagnosis is None  # NaN for ordinary inputs is not an overflow at large ones
 
 
@@ -125,6 +135,7 @@ def test_counterexample_and_not_charged_reach_the_reports(rnn_graded):
     html = render_html(rnn_graded("nan_output"))
     assert "Smallest failing input found" in html and "Reproduce it with your own file" in html
     assert str(escape("from rnn_layers import rnn_step_forward")) in html
+    html = render_html(rnn_graded("squeeze_batch_one"))
     assert "already failed for this function, so these points were not taken twice" in html
 
 

@@ -20,7 +20,7 @@ def schema():
 def test_results_validate_against_the_schema(graded, schema, kind, name):
     data = json.loads(graded(kind, name).to_json())
     jsonschema.validate(data, schema)
-    assert data["schema_version"] == "1.0" and data["isolation"] == "process"
+    assert data["schema_version"] == "1.1" and data["isolation"] == "process"
 
 
 @pytest.mark.parametrize("kind, name", CASES)

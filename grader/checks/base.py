@@ -69,12 +69,16 @@ class Context:
         self.seed = seed
         self.exercise = exercise
         self.call_seconds = call_seconds
+        # functions whose call timed out: shared by every exercise of one grading run (see engine), so
+        # an infinite loop costs its time limit once, not once per exercise that calls the function
         self.timed_out: set[str] = set()
         self.not_attempted: dict[str, str] = {}
         self.mutations: dict[str, set] = {}
         self.last_warnings: list[str] = []  # warnings the worker reported for the last successful call
         self.called: set[str] = set()  # functions that returned normally at least once
         self.value_failed: dict[str, str] = {}  # function -> id of a failed value check (not charged twice)
+        self.value_seen: set[str] = set()  # functions with a value check that ran (forward, gradient, fd)
+        self.value_passed: set[str] = set()  # ... and with one that passed or was partly right
 
     def rng(self, *key) -> np.random.Generator:
         """A generator that depends only on the seed and ``key``: the same case every run."""
@@ -162,17 +166,41 @@ def run_check(check: CheckDef, ctx: Context) -> CheckResult:
     return result
 
 
+PARTLY_RIGHT = 0.9  # norm-relative error at or below which a failed value check counts as partly right
+
+
 def _score_policy(result: CheckResult, ctx: Context) -> None:
     """A property failure on a function whose values already failed is reported but not charged twice."""
     bad = result.status in ("failed", "error", "timeout")
     if result.kind != "property":
+        if result.kind in ("forward", "gradient", "fd"):
+            ctx.value_seen.add(result.function)
+            err = result.metrics.get("rel_error")
+            # "partly right": clearly closer to the reference than returning zeros, whose norm-relative
+            # error ||got - expected|| / max(||got||, ||expected||) is exactly 1 (large garbage tends to 1
+            # from below, hence the margin). Not matches_fd's error: it is scaled differently.
+            partly_right = (result.status == "failed" and result.kind != "fd" and isinstance(err, (int, float))
+                            and err <= PARTLY_RIGHT)
+            if result.status == "passed" or partly_right:
+                ctx.value_passed.add(result.function)
         if bad:
             ctx.value_failed.setdefault(result.function, result.id)
         return
-    if bad and result.function in ctx.value_failed and result.max_score:
+    fn = result.function
+    if result.max_score and fn in ctx.value_seen and fn not in ctx.value_passed:
+        # Behaviour points are earned only by a function whose values are at least partly right (a
+        # value check passed, or failed with a relative error below 1). Found by the adversarial
+        # corpus: a function that crashes, exits or times out was "not charged" for its failed
+        # properties, and one returning zeros (an attack falling back to them) passed them, so both
+        # scored no_hidden_state / no_mutation / stable_large_inputs without computing anything.
+        result.score = 0.0
+        result.metrics["not_awarded"] = f"no value check of {fn} is even partly right"
+        result.message += f" (no points: none of the value checks of {fn} is even partly right)"
+        return
+    if bad and fn in ctx.value_failed and result.max_score:
         result.score = result.max_score
-        result.metrics["not_charged"] = ctx.value_failed[result.function]
-        result.message += f" (not charged: {ctx.value_failed[result.function]} already failed for this function)"
+        result.metrics["not_charged"] = ctx.value_failed[fn]
+        result.message += f" (not charged: {ctx.value_failed[fn]} already failed for this function)"
 
 
 def failed_call_result(exc: CallFailed, base: dict) -> CheckResult:

@@ -36,14 +36,17 @@ def api_check(function: str):
     return run
 
 
-def public_vectors_check(function: str):
+def public_vectors_check(function: str, expected_outputs: list | None = None):
+    """``expected_outputs``: the published values (a release has no reference to compute them)."""
     layer = LAYER_BY_FUNCTION[function]
 
     def run(ctx: Context) -> Verdict:
         dims, inputs = PUBLIC_VECTORS[function]()
         call = call_text(function, dims, "the CS231n notebook's np.linspace inputs")
         outs, _ = _forward(ctx, layer, inputs, call, keep_cache=False)
-        expected = layer.reference()[0](*[inputs[n] for n in layer.input_names])[:-1]
+        expected = expected_outputs
+        if expected is None:
+            expected = layer.reference()[0](*[inputs[n] for n in layer.input_names])[:-1]
         atol = ctx.tol("public_atol")
         worst = 0.0
         for name, got, exp in zip(layer.output_names, outs, expected):

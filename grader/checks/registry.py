@@ -7,10 +7,12 @@ from ..spec import LAYERS, PARAMETERS
 from .base import CheckDef
 from .basic import basic_checks
 from .clipping import clipping_checks
+from .dynamics import dynamics_checks
 from .layers import layer_checks
 from .prop_layers import all_layer_property_checks
 from .prop_other import other_property_checks
 from .tbptt import tbptt_checks
+from .training import training_checks
 
 
 def _by_function() -> dict[str, list[CheckDef]]:
@@ -36,7 +38,7 @@ def api_checks(function: str) -> list[CheckDef]:
 
 
 # exercise kind (the TOML's `kind`) -> function name -> that function's checks in this kind
-PROVIDERS = {"api": api_checks}
+PROVIDERS = {"api": api_checks, "dynamics": dynamics_checks, "training": training_checks}
 
 
 def checks_for(exercise: Exercise) -> list[CheckDef]:

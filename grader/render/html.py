@@ -18,7 +18,9 @@ import jinja2
 
 from grader.results import STATUSES, CheckResult, ExerciseResult, GradeResult
 
+from .figures import check_figure, group_figure
 from .output import write_text_atomic
+from .plots import error_per_gate_svg, error_per_step_svg
 
 __all__ = ["render_html", "write_html", "report_view"]
 
@@ -34,7 +36,8 @@ GATE_NAMES = {"i": "input", "f": "forget", "o": "output", "g": "candidate", "r":
               "n": "candidate"}
 # metrics drawn as pictures or shown elsewhere, not in the list of numbers
 SPECIAL = {"error_map", "error_per_step", "first_wrong_lag", "correct_steps", "error_per_gate", "probes",
-           "mutated_inputs", "infrastructure", "array", "worst_index", "tolerance", "tol"}
+           "mutated_inputs", "infrastructure", "array", "worst_index", "tolerance", "tol",
+           "curve", "clip_curve", "loss_curve", "knob", "value"}  # drawn by figures.py
 LABELS = {
     "rel_error": "relative error",
     "cs231n_rel_error": "CS231n relative error",
@@ -46,6 +49,13 @@ LABELS = {
     "params": "parameters",
     "expected": "expected parameters",
     "fd_entries": "entries checked by finite differences",
+    "decay_rate": "your decay rate b (per step)",
+    "reference_decay_rate": "the reference's decay rate b",
+    "rho": "your rho = e^b",
+    "half_life": "half-life (doubling time if b > 0), steps",
+    "bound": "bound ln σ_max(W_h)",
+    "val_rmse": "your validation RMSE",
+    "final_train_loss": "your final training loss",
 }
 
 
@@ -396,6 +406,9 @@ def check_view(c: CheckResult) -> dict:
     frames = [{"file": f.file, "line": f.line, "func": f.func, "code": (f.code or "").strip()}
               for f in c.traceback or []]
     steps = step_strip(m.get("error_per_step"), m.get("first_wrong_lag"))
+    if steps:
+        steps["svg"] = error_per_step_svg(m.get("error_per_step"))
+    gates = gate_table(m.get("error_per_gate"))
     return {
         "id": c.id, "anchor": _anchor("check-", c.id), "status": c.status, "kind": c.kind, "function": c.function,
         "points": f"{fmt_points(c.score)} / {fmt_points(c.max_score)}", "graded": bool(c.max_score),
@@ -403,7 +416,8 @@ def check_view(c: CheckResult) -> dict:
         "frames": frames, "metrics": metric_rows(m), "mutated": mutated,
         "infrastructure": bool(m.get("infrastructure")),
         "diagnosis": _diagnosis(c.diagnosis), "heatmap": heatmap(m.get("error_map")), "steps": steps,
-        "gates": gate_table(m.get("error_per_gate")), "probes": probe_table(m.get("probes")),
+        "gates": gates, "gates_svg": error_per_gate_svg(m.get("error_per_gate")) if gates else None,
+        "probes": probe_table(m.get("probes")), "figure": check_figure(m, c.kind),
         "counterexample": _counterexample(c.counterexample), "not_charged": str(m.get("not_charged") or ""),
         "seconds": fmt_num(c.seconds) if c.seconds else "",
     }
@@ -435,6 +449,7 @@ def exercise_view(e: ExerciseResult) -> dict:
         statuses = {c.status for c in checks}
         worst = next((s for s in ("error", "timeout", "failed", "skipped") if s in statuses), "passed")
         groups.append({"name": name, "status": worst, "checks": _mark_repeats([check_view(c) for c in checks]),
+                       "figure": group_figure(checks),
                        "score": fmt_points(sum(c.score for c in checks)),
                        "max_score": fmt_points(sum(c.max_score for c in checks))})
     return {"id": e.id, "anchor": _anchor("ex-", e.id), "title": e.title or e.id, "score": fmt_points(e.score),
@@ -456,7 +471,7 @@ def report_view(result: GradeResult) -> dict:
         "duration": f"{fmt_num(result.duration_s)} s",
         "score": fmt_points(result.score), "max_score": fmt_points(result.max_score),
         "pct": _pct(result.score, result.max_score), "counts": _counts(checks), "n_checks": len(checks),
-        "all_passed": result.all_passed,
+        "all_passed": result.all_passed, "public": getattr(result, "mode", "full") == "public",
         "attention": [{"id": c.id, "anchor": _anchor("check-", c.id), "status": c.status, "message": c.message}
                       for c in checks if c.status != "passed"],
         "load_problems": [{"code": p.code, "fatal": p.fatal, "message": p.message, "hint": p.hint,

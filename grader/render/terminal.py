@@ -26,6 +26,9 @@ def render_terminal(result: GradeResult, console: Console | None = None, verbose
     sub = result.submission
     console.print(f"[bold]rnngrade[/bold] {escape(sub.path)}  [dim](sha256 {sub.sha256[:12]}, isolation "
                   f"{result.isolation}, seed {result.seed}, {result.duration_s:.2f} s)[/dim]")
+    if getattr(result, "mode", "full") == "public":
+        console.print("[cyan]public checks only[/cyan] (they need no reference solution; the hidden checks run when "
+                      "your submission is graded)")
     for note in result.load_problems:
         colour = "red" if note.fatal else "yellow"
         console.print(f"[{colour}]{'error' if note.fatal else 'warning'}:[/{colour}] {escape(note.message)}")
@@ -49,8 +52,8 @@ def render_terminal(result: GradeResult, console: Console | None = None, verbose
                               _points(0, total))
                 continue
             for c in checks:
-                if c.kind == "api" and c.status == "passed" and not verbose:
-                    continue
+                if c.status == "passed" and not c.max_score and not verbose:
+                    continue  # passed checks worth nothing (api, most properties): --verbose lists them
                 st = STYLE[c.status]
                 table.add_row(c.function, c.id.rsplit(".", 1)[-1], f"[{st}]{ICON[c.status]} {c.status}[/{st}]",
                               _points(c.score, c.max_score))
@@ -60,8 +63,9 @@ def render_terminal(result: GradeResult, console: Console | None = None, verbose
     if problems:
         console.print()
         console.print("[bold]What to fix[/bold]")
+        explained: set[str] = set()
         for c in problems:
-            _problem(console, c)
+            _problem(console, c, explained)
     warnings = sorted({(c.function, a) for c in result.checks for a in c.metrics.get("mutated_inputs", [])})
     for function, arg in warnings:
         console.print(f"[yellow]note:[/yellow] {function} modifies its argument {arg} in place; the grader passed a "
@@ -80,11 +84,14 @@ def _skipped_quietly(c: CheckResult) -> bool:
     return c.status == "skipped" and "not attempted" in c.message
 
 
-def _problem(console: Console, c: CheckResult) -> None:
+def _problem(console: Console, c: CheckResult, explained: set[str]) -> None:
     s = STYLE[c.status]
     console.print(f"[{s}]{ICON[c.status]} {c.status}[/{s}] [bold]{c.id}[/bold] ({_points(c.score, c.max_score)})")
     console.print(f"  {escape(c.message)}")
-    if c.diagnosis:
+    if c.diagnosis and c.diagnosis.bug in explained:
+        console.print(f"  [bold]diagnosis:[/bold] {escape(c.diagnosis.title)} (explained above)")
+    elif c.diagnosis:
+        explained.add(c.diagnosis.bug)
         console.print(f"  [bold]diagnosis:[/bold] {escape(c.diagnosis.title)}: {escape(c.diagnosis.explanation)}")
     if c.counterexample:
         console.print("  [bold]smallest failing input[/bold] (paste next to your file to reproduce):")
