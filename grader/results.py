@@ -156,10 +156,13 @@ def _plain(value):
     return str(value)
 
 
-def finite_or_none(x: float) -> float | None:
-    """JSON has no NaN or inf: metrics store such values as null (and say so in the message)."""
+def finite_or_none(x) -> float | None:
+    """A finite float, or None for anything else (NaN, inf, bools, strings, None). JSON has no NaN
+    or inf, so metrics store such values as null; renderers use the same rule to read them back."""
+    if isinstance(x, bool):
+        return None
     try:
         x = float(x)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return x if x == x and abs(x) != float("inf") else None

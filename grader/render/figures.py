@@ -10,24 +10,15 @@ from __future__ import annotations
 
 import math
 
+from grader.results import finite_or_none
 from . import plots
 
 __all__ = ["group_figure", "check_figure", "sci"]
 
 
-def _num(v):
-    if isinstance(v, bool):
-        return None
-    try:
-        v = float(v)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
 def sci(x) -> str:
     """A number for a table: 0.594, 1.19e+24; NaN, inf and missing values as a dash."""
-    x = _num(x)
+    x = finite_or_none(x)
     if x is None:
         return "—"
     return "0" if x == 0 else f"{x:.3g}"
@@ -35,7 +26,7 @@ def sci(x) -> str:
 
 def sci_log10(v) -> str:
     """10**v written out without computing it (v = -377.2 gives 6.31e-378, which float64 cannot hold)."""
-    v = _num(v)
+    v = finite_or_none(v)
     if v is None:
         return "0"
     e = math.floor(v)
@@ -50,7 +41,7 @@ def _list(v) -> list:
 
 
 def _regime(m: dict) -> str:
-    knob, value = m.get("knob"), _num(m.get("value"))
+    knob, value = m.get("knob"), finite_or_none(m.get("value"))
     if knob == "alpha" and value is not None:
         return f"α = {value:g}"
     if knob == "forget_bias" and value is not None:
@@ -98,7 +89,7 @@ def group_figure(checks) -> dict | None:
 
 
 def _bounded(s: dict) -> bool:
-    rate = _num(s.get("bound_rate"))
+    rate = finite_or_none(s.get("bound_rate"))
     return rate is not None and rate < 0
 
 
@@ -150,7 +141,7 @@ def _loss_figure(m: dict) -> dict | None:
         return None
 
     def rmse(v):
-        v = _num(v)
+        v = finite_or_none(v)
         return sci(math.sqrt(2 * v)) if v is not None and v >= 0 else "—"
 
     n = max(len(yours), len(ref))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jinja2
 
-from grader.results import STATUSES, CheckResult, ExerciseResult, GradeResult
+from grader.results import STATUSES, CheckResult, ExerciseResult, GradeResult, finite_or_none
 
 from .figures import check_figure, group_figure
 from .output import write_text_atomic
@@ -89,7 +89,7 @@ def fmt_num(x) -> str:
 
 
 def fmt_points(x) -> str:
-    x = _number(x)
+    x = finite_or_none(x)
     if x is None:
         return "—"
     if x == int(x):
@@ -106,17 +106,6 @@ def _pct(score, max_score) -> int:
 
 def _anchor(prefix: str, text: str) -> str:
     return prefix + re.sub(r"[^A-Za-z0-9_.-]+", "-", str(text)).strip("-")
-
-
-def _number(v) -> float | None:
-    """A finite float, or None for anything else (NaN, inf, strings, None)."""
-    if isinstance(v, bool):
-        return None
-    try:
-        v = float(v)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
 
 
 def _is_scalar(v) -> bool:
@@ -160,12 +149,12 @@ class Scale:
     of ten); right values (<= WRONG) get their own colour so they never read as "a little wrong"."""
 
     def __init__(self, values: list):
-        wrong = [v for v in (_number(x) for x in values) if v is not None and v > WRONG]
+        wrong = [v for v in (finite_or_none(x) for x in values) if v is not None and v > WRONG]
         self.hi = max(wrong, default=0.0)
         self.lo = max(min(wrong, default=WRONG), self.hi / 10 ** DECADES)
 
     def fill(self, v) -> str:
-        v = _number(v)
+        v = finite_or_none(v)
         if v is None:
             return BAD_FILL
         if v <= WRONG:
@@ -252,7 +241,7 @@ def heatmap(em) -> dict | None:
         for j, v in enumerate(row):
             if v is _PAD:
                 continue
-            num = _number(v)
+            num = finite_or_none(v)
             where = ", ".join(w for w in (_where(rows, rticks[i]) if show_rows else "", _where(cols, cticks[j])) if w)
             cells.append({"x": ml + j * cell, "y": mt + i * cell, "fill": scale.fill(v),
                           "title": f"{array} {where}: {'not finite' if num is None else fmt_num(num)}"})
@@ -280,7 +269,7 @@ def step_strip(steps, first_wrong_lag=None) -> dict | None:
     """``metrics["error_per_step"]`` as a bar per time step t; lag 0 is the last step."""
     if not isinstance(steps, list) or not steps:
         return None
-    nums = [_number(v) for v in steps]
+    nums = [finite_or_none(v) for v in steps]
     T = len(steps)
     hi = max((v for v in nums if v is not None), default=0.0)
     bw = max(8, min(30, 330 // T))
@@ -323,7 +312,7 @@ def gate_table(gates) -> list[dict] | None:
     """``metrics["error_per_gate"]`` as rows: gate, its name, largest error, bar width, right or wrong."""
     if not isinstance(gates, dict) or not gates:
         return None
-    nums = {str(k): _number(v) for k, v in gates.items()}
+    nums = {str(k): finite_or_none(v) for k, v in gates.items()}
     hi = max((v for v in nums.values() if v is not None), default=0.0)
     rows = []
     for k, v in gates.items():
@@ -355,7 +344,7 @@ def metric_rows(m: dict) -> list[dict]:
     rows = []
     tol = m.get("tolerance", m.get("tol"))
     if "rel_error" in m:
-        rel, t = _number(m["rel_error"]), _number(tol)
+        rel, t = finite_or_none(m["rel_error"]), finite_or_none(tol)
         note = ""
         if t is not None:
             side = "" if rel is None else ("within the " if rel <= t else "above the ")
@@ -372,8 +361,8 @@ def metric_rows(m: dict) -> list[dict]:
     for key, v in m.items():
         if key in SPECIAL or key == "rel_error":
             continue
-        if key == "wrong_fraction" and _number(v) is not None:
-            value = f"{100 * _number(v):.0f}%"
+        if key == "wrong_fraction" and finite_or_none(v) is not None:
+            value = f"{100 * finite_or_none(v):.0f}%"
         elif key == "case" and isinstance(v, int):
             value = f"#{v}"
         else:

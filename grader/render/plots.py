@@ -20,6 +20,7 @@ import io
 import math
 import re
 from functools import lru_cache
+from grader.results import finite_or_none
 
 __all__ = ["decay_svg", "clip_norm_svg", "clip_value_svg", "loss_svg", "error_per_step_svg",
            "error_per_gate_svg"]
@@ -72,18 +73,8 @@ def _legend_right(ax, **kwargs) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0, **kwargs)
 
 
-def _num(v) -> float | None:
-    if isinstance(v, bool):
-        return None
-    try:
-        v = float(v)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
-
-
 def _nums(values) -> list:
-    return [_num(v) for v in values] if isinstance(values, (list, tuple)) else []
+    return [finite_or_none(v) for v in values] if isinstance(values, (list, tuple)) else []
 
 
 def _figure(width: float = 7.0, height: float = 3.0):
@@ -169,7 +160,7 @@ def _segments(xs, ys):
 
 
 def _regime_label(knob, value) -> str:
-    v = _num(value)
+    v = finite_or_none(value)
     if knob == "alpha" and v is not None:
         return f"α = {v:g}"
     if knob == "forget_bias" and v is not None:
@@ -197,7 +188,7 @@ def decay_svg(series: list[dict], title: str = "") -> str | None:
             ax.plot(xs, ys, color=colour, lw=4.5, alpha=0.3, solid_capstyle="round")
         for xs, ys in _segments(lags, yours):
             ax.plot(xs, ys, color=colour, lw=1.3, marker="o", ms=2.2, markevery=max(1, len(xs) // 12))
-        if bound and _num(s.get("bound_rate")) is not None and _num(s.get("bound_rate")) < 0:
+        if bound and finite_or_none(s.get("bound_rate")) is not None and finite_or_none(s.get("bound_rate")) < 0:
             for xs, ys in _segments(lags, bound):
                 ax.plot(xs, ys, color=colour, lw=1.1, ls=(0, (1, 2)))
         if any(y is None for y in yours) and any(y is not None for y in yours[:1]):
@@ -221,7 +212,7 @@ def decay_svg(series: list[dict], title: str = "") -> str | None:
                for s, c in zip(series, REGIME_COLOURS)]
     handles += [Line2D([], [], color=GREY, lw=1.3, marker="o", ms=2.5, label="yours"),
                 Line2D([], [], color=GREY, lw=4.5, alpha=0.3, label="reference")]
-    if any(_nums(s.get("bound")) and (_num(s.get("bound_rate")) or 0) < 0 for s in series):
+    if any(_nums(s.get("bound")) and (finite_or_none(s.get("bound_rate")) or 0) < 0 for s in series):
         handles.append(Line2D([], [], color=GREY, lw=1.1, ls=(0, (1, 2)), label="bound: slope ln σ_max"))
     if zero_lags:
         handles.append(Line2D([], [], color=GREY, lw=0, marker="x", ms=4, label="yours is exactly 0"))
@@ -251,7 +242,7 @@ def _fmt10(v) -> str:
 def clip_norm_svg(curve: dict) -> str | None:
     """Global gradient norm against sequence length: before clipping, after yours, the threshold."""
     lengths, before, after = _nums(curve.get("length")), _nums(curve.get("before")), _nums(curve.get("after"))
-    threshold = _num(curve.get("threshold"))
+    threshold = finite_or_none(curve.get("threshold"))
     if not lengths or len(before) != len(lengths):
         return None
     fig, ax = _figure(7.0, 2.8)
@@ -302,7 +293,7 @@ def _at(values, i):
 
 
 def _fmt(v) -> str:
-    v = _num(v)
+    v = finite_or_none(v)
     return "no value" if v is None else f"{v:.3g}"
 
 
@@ -326,13 +317,13 @@ def loss_svg(curve: dict, threshold=None, val_rmse=None, reference_val_rmse=None
     if yours:
         ax.plot(range(len(yours)), rmse(yours), color=BLUE, lw=1.2, label="yours,\ntraining batches")
     n = max(len(yours), len(ref))
-    t = _num(threshold)
+    t = finite_or_none(threshold)
     if t:
         ax.axhline(t, color=INK, lw=0.9, ls="--", label=f"threshold {t:g}\n(validation RMSE)")
-    if _num(reference_val_rmse):
-        ax.plot([n], [_num(reference_val_rmse)], marker="D", ms=6, color=ORANGE, lw=0, label="reference, validation")
-    if _num(val_rmse):
-        ax.plot([n], [_num(val_rmse)], marker="o", ms=6, color=BLUE, lw=0, label="yours, validation")
+    if finite_or_none(reference_val_rmse):
+        ax.plot([n], [finite_or_none(reference_val_rmse)], marker="D", ms=6, color=ORANGE, lw=0, label="reference, validation")
+    if finite_or_none(val_rmse):
+        ax.plot([n], [finite_or_none(val_rmse)], marker="o", ms=6, color=BLUE, lw=0, label="yours, validation")
     ax.set_xlabel("training step (Adam, batch of 64 sine waves)")
     ax.set_ylabel("RMSE of the 51st value (log scale)")
     _plain_log_ticks(ax)
@@ -353,7 +344,7 @@ def error_per_step_svg(steps) -> str | None:
     (<= 1e-6) as green circles, wrong ones as vermillion squares, not finite as triangles at the top."""
     if not isinstance(steps, (list, tuple)) or not steps:
         return None
-    values = [_num(v) for v in steps]
+    values = [finite_or_none(v) for v in steps]
     T = len(values)
     lags = [T - 1 - t for t in range(T)]
     fig, ax = _figure(5.0, 2.5)
@@ -394,7 +385,7 @@ def error_per_gate_svg(gates) -> str | None:
     """Largest scaled error per gate block as bars (log scale); only the known gate letters are drawn."""
     if not isinstance(gates, dict):
         return None
-    known = [(k, _num(v)) for k, v in gates.items() if isinstance(k, str) and k in GATE_NAMES]
+    known = [(k, finite_or_none(v)) for k, v in gates.items() if isinstance(k, str) and k in GATE_NAMES]
     if not known:
         return None
     fig, ax = _figure(3.4, 2.4)
