@@ -24,7 +24,7 @@ from pathlib import Path
 from .layouts import Entry, Ignored, Scan
 from .roster import Roster
 
-GRADABLE = ("py", "zip", "folder")
+GRADABLE = ("py", "zip", "folder", "notebook")
 MAX_KEY = 64
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
@@ -177,9 +177,7 @@ def _choose(entries: list[Entry]) -> tuple[list[Entry], list[Entry], list[Entry]
 
 def _skip_reason(entries: list[Entry]) -> str:
     names = ", ".join(e.rel for e in entries)
-    if any(e.kind == "notebook" for e in entries):
-        return f"notebooks (.ipynb) are not supported yet: {names}"
-    return f"nothing gradable (expected a .py file, a .zip or a folder): {names}"
+    return f"nothing gradable (expected a .py file, a notebook, a .zip or a folder): {names}"
 
 
 def _base_key(s: Student) -> str:

@@ -100,7 +100,18 @@ LAST = ["Lovelace", "Turing", "Hopper", "Dijkstra", "Liskov", "Knuth", "Allen", 
         "Hamilton", "Torvalds", "Johnson", "Ritchie", "Goldwasser", "Lamport", "Wilson", "Rossum"]
 
 
-def class_members(n: int = 52, notebook: bool = True, resubmission: bool = True) -> list[Member]:
+def _notebook(source: str) -> str:
+    """The solution in one notebook cell, next to junk cells that must not run."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# RNN exercise"), nbformat.v4.new_code_cell(source),
+                nbformat.v4.new_code_cell("!pip install torch\nfor step in range(10**9):\n    pass")]
+    return nbformat.writes(nb)
+
+
+def class_members(n: int = 52, notebook: bool = True, resubmission: bool = True,
+                  text_entry: bool = False) -> list[Member]:
     kinds = _kinds()
     members = []
     for i in range(n):
@@ -112,9 +123,12 @@ def class_members(n: int = 52, notebook: bool = True, resubmission: bool = True)
     if resubmission:  # the newest version is correct; an older, broken one must be ignored
         m = members[0]
         m.older = {"rnn_layers.py": (ZOO / "files" / "syntax_error.py").read_text()}
-    if notebook:
-        members.append(Member("notebookpat", "Pat", "Notebook", 1999, {"rnn_layers.ipynb": '{"cells": []}'}, "skipped",
-                              email="pat@example.edu"))
+    if notebook:  # graded like a .py (its junk cell is not run)
+        members.append(Member("notebookpat", "Pat", "Notebook", 1998, {"rnn_layers.ipynb": _notebook(CORRECT.read_text())},
+                              "passed", email="pat@example.edu"))
+    if text_entry:  # a Canvas online-text entry: nothing to grade, so skipped (and left blank in exports)
+        members.append(Member("textkim", "Kim", "Text", 1999, {"online_text.html": "<p>see my code</p>"}, "skipped",
+                              email="kim@example.edu"))
     return members
 
 

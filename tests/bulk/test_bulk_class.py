@@ -35,7 +35,7 @@ from grader.results import GradeResult
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("class")
-    members = class_members(52)
+    members = class_members(52, text_entry=True)
     src = write_class(tmp, members, "canvas", as_zip=True)
     out = tmp / "out"
     proc = rnngrade("grade", src, "--out", out, "--jobs", 2, *FAST)
@@ -46,16 +46,17 @@ def graded(tmp_path_factory):
 
 def test_recognition_is_printed_before_grading(graded):
     out = graded.proc.stdout
-    assert f"Recognised {graded.src}: layout canvas, 53 students (52 to grade, 1 skipped)" in out
-    assert "notebookpat_1999: notebooks (.ipynb) are not supported yet: notebookpat_1999_60520_rnn_layers.ipynb" in out
+    assert f"Recognised {graded.src}: layout canvas, 54 students (53 to grade, 1 skipped)" in out
+    assert ("textkim_1999: nothing gradable (expected a .py file, a notebook, a .zip or a folder): "
+            "textkim_1999_60530_online_text.html") in out
     m = graded.members[0]
     assert (f"{m.user}_{m.uid}: graded {m.user}_{m.uid}_60000_rnn_layers-1.py (newest); not graded (older): "
             f"{m.user}_{m.uid}_50000_rnn_layers.py") in out
     assert "cannot be loaded (4; graded as unloadable" in out and "no rnn_layers.py among 2 Python files" in out
     assert out.index("Recognised") < out.index("Gradebook") < out.index("Class summary")
-    assert "0 already graded and unchanged, 52 to grade, 2 jobs" in out
+    assert "0 already graded and unchanged, 53 to grade, 2 jobs" in out
     assert "rnngrade-bulk-" not in out  # no temporary paths in messages
-    assert re.search(r"graded 52/52  failed 24  remaining 0  [\d.]+/s  ETA 0s", graded.proc.stderr)
+    assert re.search(r"graded 53/53  failed 24  remaining 0  [\d.]+/s  ETA 0s", graded.proc.stderr)
 
 
 def test_every_student_gets_exactly_one_result_with_the_expected_status(graded):
@@ -72,7 +73,7 @@ def test_every_student_gets_exactly_one_result_with_the_expected_status(graded):
             assert r["score"] is not None and r["max_score"] == 11
         if want == "passed":
             assert r["score"] == 11
-    assert query(graded.out, "SELECT COUNT(*), COUNT(DISTINCT student) FROM results")[0] == (52, 52)
+    assert query(graded.out, "SELECT COUNT(*), COUNT(DISTINCT student) FROM results")[0] == (53, 53)
 
 
 def test_one_misbehaving_submission_never_affects_another(graded):
@@ -255,7 +256,7 @@ def test_summary_numbers_match_the_gradebook(graded):
     db_slow = query(out, "SELECT student, duration_s FROM current WHERE result_json IS NOT NULL "
                          "ORDER BY duration_s DESC, student LIMIT 10")
     assert [k for k, _ in slow] == [k for k, _ in db_slow]
-    assert {i["skipped"] for i in s.items if "skipped" in i} == {"notebookpat_1999"}
+    assert {i["skipped"] for i in s.items if "skipped" in i} == {"textkim_1999"}
 
 
 def test_summary_groups_identical_code_and_links_reports(graded):
@@ -289,11 +290,11 @@ def test_rerun_is_idempotent_no_regrading_same_outputs(graded):
     results_before = query(graded.out, "SELECT id, student, graded_at, run_id FROM results ORDER BY id")
     proc = rnngrade("grade", graded.src, "--out", graded.out, "--jobs", 2, *FAST)
     assert proc.returncode == 0, proc.stderr
-    assert "52 already graded and unchanged, 0 to grade" in proc.stdout
+    assert "53 already graded and unchanged, 0 to grade" in proc.stdout
     assert "graded now: 0" in proc.stdout
     assert query(graded.out, "SELECT id, student, graded_at, run_id FROM results ORDER BY id") == results_before
     assert _snapshot(graded.out) == before  # same bytes, not even rewritten
-    assert query(graded.out, "SELECT status, graded FROM runs ORDER BY id") == [("finished", 52), ("finished", 0)]
+    assert query(graded.out, "SELECT status, graded FROM runs ORDER BY id") == [("finished", 53), ("finished", 0)]
 
 
 # ---------------------------------------------------------------- the other layouts, end to end

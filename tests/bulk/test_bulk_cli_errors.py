@@ -63,7 +63,7 @@ CASES = {
                          "unknown exercise(s) transformer", "rnngrade exercises"),
     "single_submission": (lambda tmp, src: ["grade", _single(tmp), "--out", "{out}"],
                           "looks like ONE submission (it holds rnn_layers.py)", "rnngrade check"),
-    "all_notebooks": (lambda tmp, src: ["grade", _notebooks(tmp), "--out", "{out}"],
+    "nothing_gradable": (lambda tmp, src: ["grade", _text_entries(tmp), "--out", "{out}"],
                       "nothing to grade in", "Ask for .py files"),
 }
 
@@ -85,10 +85,10 @@ def _single(tmp: Path) -> Path:
     return folder
 
 
-def _notebooks(tmp: Path) -> Path:
-    folder = _mkdir(tmp / "notebooks")
-    (folder / "ann.ipynb").write_text("{}")
-    (folder / "bob.ipynb").write_text("{}")
+def _text_entries(tmp: Path) -> Path:
+    folder = _mkdir(tmp / "online_text")
+    (folder / "doeann_1001_5001_online_text.html").write_text("<p>my answer</p>")  # Canvas online-text entries
+    (folder / "roebob_1002_5002_online_text.html").write_text("<p>my answer</p>")
     return folder
 
 
