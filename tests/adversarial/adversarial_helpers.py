@@ -22,6 +22,8 @@ tests are strict xfails (they must fail there, or docs/security.md is out of dat
 
 from __future__ import annotations
 
+import ast
+import atexit
 import hashlib
 import os
 import shutil
@@ -34,8 +36,28 @@ from pathlib import Path
 
 import pytest
 
-SUBMISSIONS = Path(__file__).resolve().parent / "submissions"
 REPO = Path(__file__).resolve().parents[2]
+SOURCES = Path(__file__).resolve().parent / "submissions"  # each: a docstring, then the attack
+ATTACK_MARK = "# ---------------------------------------------------------------- the attack"
+
+
+def _build_corpus() -> Path:
+    """Whole submissions: the correct vanilla-RNN functions of examples/correct, then the attack
+    (the last definition wins). Built once per test process, so the corpus files stay short."""
+    correct = (REPO / "examples" / "correct" / "rnn_layers.py").read_text()
+    lines = correct.splitlines(keepends=True)
+    fns = {n.name: n for n in ast.parse(correct).body if isinstance(n, ast.FunctionDef)}
+    base = "import numpy as np\n\n\n" + "".join(lines[fns["_sigmoid"].lineno - 1:fns["rnn_backward"].end_lineno]) + "\n\n"
+    out = Path(tempfile.mkdtemp(prefix="rnngrade-attacks-"))
+    atexit.register(shutil.rmtree, out, True)
+    for src in SOURCES.glob("*.py"):
+        text = src.read_text()
+        doc, _, attack = text.partition(ATTACK_MARK)
+        (out / src.name).write_text(doc.rstrip("\n") + "\n" + base + ATTACK_MARK + attack)
+    return out
+
+
+SUBMISSIONS = _build_corpus()
 LEVELS = ("process", "sandbox")
 RESULT_NAMES = ("results.json", "r.json", "rnngrade-report.html", "grades.csv", "gradebook.sqlite", "junit.xml",
                 "summary.html")
@@ -234,7 +256,7 @@ def _tree(folder: Path) -> dict:
 
 def _scan_dirs() -> list[Path]:
     dirs = [Path(d) for d in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")]
-    dirs += [Path.home(), REPO, REPO / "tests", REPO / "tests" / "adversarial", SUBMISSIONS]
+    dirs += [Path.home(), REPO, REPO / "tests", REPO / "tests" / "adversarial", SOURCES, SUBMISSIONS]
     return [d for d in dict.fromkeys(dirs) if d.is_dir()]
 
 
