@@ -98,6 +98,16 @@ def test_example_workflow_uses_the_actions_inputs():
     assert set(step["with"]) <= set(ACTION["inputs"])
 
 
+def test_classroom_example_is_generated_from_the_exercises():
+    from grader.integrations.classroom import classroom_tests
+    from grader.exercises import load_exercises
+
+    example = json.loads((ROOT / "docs" / "examples" / "autograding.json").read_text())
+    assert example == classroom_tests(load_exercises()), (
+        "docs/examples/autograding.json is stale: python -m grader.integrations.classroom > docs/examples/autograding.json")
+    assert [t["name"].rsplit("(", 1)[1].rstrip(")") for t in example["tests"]] == list(load_exercises())
+
+
 def test_classroom_commands_pass_only_on_full_marks_from_the_json(tmp_path):
     tests = json.loads((ROOT / "docs" / "examples" / "autograding.json").read_text())["tests"]
     for t in tests:
