@@ -12,7 +12,10 @@ from each code cell, top to bottom (the order "Restart & Run All" would use):
   where a constant expression is built only from literals, tuples/lists/sets/dicts of them,
   arithmetic, comparison and boolean operators, f-strings of them, and names (with attributes,
   e.g. ``np.pi``) that kept statements bound before; a ``lambda`` is a definition and is kept;
-- a ``try`` block made only of the above (``try: import x`` / ``except ImportError: ...``).
+- a ``try`` block made only of the above (``try: import x`` / ``except ImportError: ...``);
+- the body of a ``%%writefile NAME.py`` (or ``%%file``) cell, read by the same rules as any cell:
+  it is the module the notebook writes, and later ``import NAME`` / ``from NAME import ...``
+  statements are left out because its definitions are already in the graded module.
 
 Everything else at the top level of a cell (loops, calls, prints, plots, computed assignments,
 ``if`` blocks), IPython magics (``%...``, ``%%...`` cells), shell escapes (``!cmd``, ``x = !cmd``) and
@@ -81,6 +84,34 @@ def describe_ipython(line: str) -> str:
     if s.startswith("!"):
         return f"shell command {_short(s)}"
     return f"help request {_short(s)}"
+
+
+def writefile_target(line: str) -> str | None:
+    """The module name a ``%%writefile [-a] NAME.py`` (or ``%%file``) cell writes; None for any other
+    cell magic or a file that is not a Python module."""
+    words = line.split()
+    if not words or words[0] not in ("%%writefile", "%%file"):
+        return None
+    names = [w for w in words[1:] if not w.startswith("-")]
+    if len(names) != 1:
+        return None
+    path = names[0].strip("'\"").replace("\\", "/")
+    stem = path.rsplit("/", 1)[-1]
+    if not stem.endswith(".py") or not stem[:-3].isidentifier():
+        return None
+    return stem[:-3]
+
+
+def _imported_modules(node: ast.Import | ast.ImportFrom) -> set[str]:
+    if isinstance(node, ast.ImportFrom):
+        return {node.module} if node.module and not node.level else set()
+    return {a.name for a in node.names}
+
+
+def _imports_written(node: ast.Import | ast.ImportFrom, written: set[str]) -> bool:
+    """An import of a module a %%writefile cell wrote (its definitions are already in the module)."""
+    mods = _imported_modules(node)
+    return bool(mods) and all(m.partition(".")[0] in written for m in mods)
 
 
 def _short(text: str, n: int = 50) -> str:
@@ -298,6 +329,7 @@ def extract(cells: list[Cell], name: str = "notebook.ipynb",
     problems: list[LoadProblem] = []
     known: set[str] = set()
     selfcheck: set[str] = set()
+    written: set[str] = set()  # modules a `%%writefile NAME.py` cell wrote (graded in place)
     code_cells = 0
     for cell in cells:
         if cell.kind != "code" or not cell.source.strip():
@@ -307,17 +339,31 @@ def extract(cells: list[Cell], name: str = "notebook.ipynb",
         if cell.skipped:
             _note_skipped_cell(cell, dropped_binds, problems)
             continue
+        source = cell.source
         if first.lstrip().startswith("%%"):
-            dropped.append(Dropped(cell.label, 1, cell.source.count("\n") + 1, describe_ipython(first), cell.number))
-            continue
+            target = writefile_target(first)
+            if target is None:
+                dropped.append(Dropped(cell.label, 1, source.count("\n") + 1, describe_ipython(first), cell.number))
+                continue
+            # `%%writefile rnn_layers.py` then `from rnn_layers import *`: a common course pattern. The
+            # cell's body is the module the notebook writes, so it is graded in place (same line numbers:
+            # the magic line becomes blank) and imports of that module are left out below.
+            written.add(target)
+            lines_ = source.split("\n")
+            magic_at = next(i for i, line in enumerate(lines_) if line.strip())
+            lines_[magic_at] = ""
+            source = "\n".join(lines_)
         try:
-            tree, lines, magics = parse_cell(cell.source)
+            tree, lines, magics = parse_cell(source)
         except _CellSyntax as err:
             problems.append(_cell_syntax(err, cell))
             continue
         dropped += [Dropped(cell.label, a, b, what, cell.number) for a, b, what in magics]
         for stmt in tree.body:
             kind, what = _classify(stmt, known, selfcheck)
+            if kind == "import" and _imports_written(stmt, written):
+                kind, what = "drop", (f"import of {', '.join(sorted(_imported_modules(stmt)))} (its %%writefile "
+                                      "cell is graded in place)")
             if kind == "drop":
                 dropped.append(Dropped(cell.label, stmt.lineno, stmt.end_lineno or stmt.lineno, what, cell.number))
                 code = lines[stmt.lineno - 1].strip()

@@ -211,3 +211,35 @@ def test_static_findings_on_the_extracted_code_point_at_the_cell(tmp_path):
 def test_cells_python_cannot_parse_never_crash_the_loader(tmp_path, source):
     sub = _load(tmp_path, [source])
     assert [p.code for p in sub.problems] in (["syntax-error"], ["syntax-error", "notebook-not-run"])
+
+
+def test_a_writefile_cell_is_graded_in_place_and_imports_of_its_module_are_left_out(tmp_path):
+    sub = _load(tmp_path, [
+        "%%writefile rnn_layers.py\nimport numpy as np\n\ndef f(x):\n    return np.tanh(x)\nprint('loaded')",
+        "%%writefile -a helpers.py\ndef g(x):\n    return 2 * x",
+        "%%writefile notes.txt\ndef not_python(:",
+        "from rnn_layers import *\nimport helpers as hp\nfrom helpers import g",
+        "%%time\ndef h():\n    return 1",
+    ])
+    assert sub.loadable, [(p.code, p.message) for p in sub.problems if p.fatal]
+    code = _module(sub)
+    assert "def f(x):\n    return np.tanh(x)" in code and "def g(x):\n    return 2 * x" in code
+    assert "from rnn_layers import" not in code and "import helpers" not in code and "def h()" not in code
+    assert "not_python" not in code and "print('loaded')" not in code
+    note = _problem(sub, "notebook-not-run").message
+    for text in ("cell 1: print(...) (line 6)", "cell 3: cell magic %%writefile (lines 1-2)",
+                 "import of rnn_layers (its %%writefile cell is graded in place) (line 1)",
+                 "import of helpers (its %%writefile cell is graded in place) (line 2)", "cell 5: cell magic %%time"):
+        assert text in note, note
+    # the map back to the notebook counts the magic line: `def f(x):` is line 4 of cell 1
+    assert sub.notebook.where(code.split("\n").index("def f(x):") + 1) == ("cell 1", 4)
+
+
+@pytest.mark.parametrize("line, target", [
+    ("%%writefile rnn_layers.py", "rnn_layers"), ("%%writefile -a cs231n/rnn_layers.py", "rnn_layers"),
+    ("%%file 'my_mod.py'", "my_mod"), ("%%writefile data.csv", None), ("%%time", None), ("%%writefile 2x.py", None),
+])
+def test_writefile_target(line, target):
+    from grader.notebooks.extract import writefile_target
+
+    assert writefile_target(line) == target
