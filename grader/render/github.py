@@ -10,6 +10,7 @@ message can neither break out of its annotation nor start a command of its own.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path, PurePosixPath
 
 from ..results import CheckResult, Frame, GradeResult
@@ -18,6 +19,7 @@ from .markdown import md_code, md_points, md_text
 __all__ = ["escape_data", "escape_property", "workflow_commands", "job_summary", "annotation_path"]
 
 OPEN = ("failed", "error", "timeout")
+_CELL = re.compile(r"cell \d+")
 ICON = {"passed": "✔", "failed": "✘", "error": "!", "timeout": "⧗", "skipped": "–"}
 
 
@@ -46,6 +48,8 @@ def annotation_path(result: GradeResult, frame_file: str, submission_path: str,
     ``workspace`` (the repository checkout) when the file lies inside it.
     """
     sub = result.submission
+    if sub.kind == "notebook":
+        return _notebook_path(result, frame_file, submission_path, workspace)
     rel = PurePosixPath(frame_file)
     if rel.is_absolute() or ".." in rel.parts or not frame_file:
         return None
@@ -57,12 +61,42 @@ def annotation_path(result: GradeResult, frame_file: str, submission_path: str,
         target = Path(submission_path, *rel.parts)
     else:
         return None
+    return _relative(target, workspace)
+
+
+def _notebook_path(result: GradeResult, place: str, submission_path: str, workspace: str | None) -> str | None:
+    """A notebook's frames name a cell ("cell 3"); the annotation goes on the .ipynb file itself
+    (its JSON lines are not the cell's lines, so the cell and line go into the message instead)."""
+    if not _CELL.fullmatch(place or ""):
+        return None
+    if submission_path.lower().endswith(".ipynb"):
+        target = Path(submission_path)
+    elif Path(submission_path).is_dir():
+        rel = PurePosixPath(result.submission.module_file)
+        if rel.is_absolute() or ".." in rel.parts:
+            return None
+        target = Path(submission_path, *rel.parts)
+    else:  # a zip: nothing in the repository to point at
+        return None
+    return _relative(target, workspace)
+
+
+def _relative(target: Path, workspace: str | None) -> str:
     if workspace:
         try:
             return Path(os.path.abspath(target)).relative_to(os.path.abspath(workspace)).as_posix()
         except ValueError:
             pass
     return target.as_posix()
+
+
+def _place(result: GradeResult, path: str | None, file: str, line: int) -> tuple[int | None, str]:
+    """(line for the annotation, prefix for the message): a notebook's place is named in the message."""
+    if not path:
+        return None, ""
+    if result.submission.kind == "notebook":
+        return None, f"{file}, line {line}: " if line and line > 0 else f"{file}: "
+    return (line if line and line > 0 else None), ""
 
 
 def _advice(c: CheckResult) -> str:
@@ -81,9 +115,9 @@ def workflow_commands(result: GradeResult, submission_path: str, workspace: str 
             continue
         frame: Frame | None = c.traceback[-1] if c.traceback else None
         path = annotation_path(result, frame.file, submission_path, workspace) if frame else None
-        line = frame.line if path and frame.line > 0 else None
+        line, prefix = _place(result, path, frame.file, frame.line) if frame else (None, "")
         key = ("error", path, line) if path else ("warning", None, None)
-        groups.setdefault(key + (_advice(c),), []).append(c)
+        groups.setdefault(key + (prefix + _advice(c),), []).append(c)
     lines = []
     for (level, path, line, advice), checks in sorted(groups.items(), key=lambda kv: kv[0][0] != "error"):
         first = checks[0]
@@ -95,8 +129,9 @@ def workflow_commands(result: GradeResult, submission_path: str, workspace: str 
         if note.fatal:  # every check carries it, with its line, already
             continue
         path = annotation_path(result, note.file, submission_path, workspace) if note.file else None
-        lines.append(_command("warning", f"{note.message}\nhint: {note.hint}", file=path,
-                              line=note.line if path and note.line else None, title=f"rnngrade: {note.code}"))
+        line, prefix = _place(result, path, note.file, note.line)
+        lines.append(_command("warning", f"{prefix}{note.message}\nhint: {note.hint}", file=path, line=line,
+                              title=f"rnngrade: {note.code}"))
     return lines
 
 

@@ -135,3 +135,30 @@ def test_no_github_and_missing_or_unwritable_summary(tmp_path):
     r = CliRunner().invoke(main, args + ["--github"], env={"GITHUB_STEP_SUMMARY": str(tmp_path)})
     assert f"warning: could not append the job summary to {tmp_path}: Is a directory" in r.output
     assert r.exit_code == 0
+
+
+def test_a_notebook_is_annotated_on_the_ipynb_with_the_cell_and_line_in_the_message(tmp_path, monkeypatch):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    cells = ["import numpy as np", "print('experiments')",
+             "def clip_grad_value(grads, clip_value):\n    x = 1\n    raise ValueError('boom in a cell')"]
+    hw = tmp_path / "repo" / "hw"
+    hw.mkdir(parents=True)
+    nbformat.write(new_notebook(cells=[new_code_cell(c) for c in cells]), str(hw / "rnn_layers.ipynb"))
+    monkeypatch.chdir(tmp_path / "repo")
+    result = grade("hw/rnn_layers.ipynb", ["clipping"])
+    lines = workflow_commands(result, "hw/rnn_layers.ipynb", workspace=str(tmp_path / "repo"))
+    errors = [line for line in lines if line.startswith("::error ")]
+    assert errors, lines
+    props = _props(errors[0])
+    assert props["file"] == "hw/rnn_layers.ipynb" and "line" not in props  # ipynb JSON lines are not cell lines
+    assert "::cell 3, line 3: clip_grad_value(grads, clip_value)" in errors[0] and "boom in a cell" in errors[0]
+    [note] = [line for line in lines if "notebook-not-run" in line]
+    assert _props(note)["file"] == "hw/rnn_layers.ipynb" and "::cell 2, line 1: " in note
+    # a folder holding the notebook points at the notebook inside it; a zip has no file to point at
+    folder = grade("hw", ["clipping"])
+    assert annotation_path(folder, "cell 3", "hw", str(tmp_path / "repo")) == "hw/rnn_layers.ipynb"
+    assert annotation_path(folder, "rnn_layers.py", "hw") is None
+    folder.submission.path = "hw.zip"
+    assert annotation_path(folder, "cell 3", "hw.zip") is None
