@@ -1,4 +1,4 @@
-"""Benchmark: `rnngrade grade` on a generated class, with --jobs 1 and --jobs 2.
+"""Benchmark: `rnngrade grade` on a generated class, with --jobs 1 and --jobs 2 (and on Dask).
 
 Generates the test suite's mixed class (correct, buggy, unloadable and misbehaving submissions:
 infinite loops, memory bombs, exit at import) in a temporary folder, grades it from scratch with
@@ -10,6 +10,11 @@ so the load average is printed too.
     python benchmarks/bench_bulk.py                     # all exercises, default limits
     python benchmarks/bench_bulk.py --quick             # two fast exercises, 1 s call limit
     python benchmarks/bench_bulk.py --students 100 --jobs 1 2 4
+    python benchmarks/bench_bulk.py --quick --dask 2    # also --dask on a LocalCluster of 2 workers
+
+``--dask N`` starts a ``distributed.LocalCluster`` (N worker processes, one thread each) on this
+machine and grades the same class with ``--dask ADDRESS``: the cost of going through Dask (payload,
+scheduler, JSON replies) compared with local slots, not a multi-machine figure.
 """
 
 from __future__ import annotations
@@ -30,10 +35,11 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "tests" / "bulk")]
 from bulk_class import class_members, write_class  # noqa: E402 - the generator the tests use
 
 
-def grade(src: Path, out: Path, jobs: int, extra: list[str]) -> tuple[float, int, float]:
-    """(wall seconds, submissions graded, grading-phase rate as the command reports it)."""
-    cmd = [sys.executable, "-m", "grader", "grade", str(src), "--out", str(out), "--jobs", str(jobs),
-           "--progress", "none", *extra]
+def grade(src: Path, out: Path, jobs: int | str, extra: list[str]) -> tuple[float, int, float]:
+    """(wall seconds, submissions graded, grading-phase rate as the command reports it); ``jobs``
+    is a job count or a Dask scheduler address."""
+    where = ["--dask", jobs] if isinstance(jobs, str) else ["--jobs", str(jobs)]
+    cmd = [sys.executable, "-m", "grader", "grade", str(src), "--out", str(out), *where, "--progress", "none", *extra]
     started = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     wall = time.perf_counter() - started
@@ -49,6 +55,8 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--layout", default="canvas", choices=["canvas", "moodle", "gradescope", "classroom", "plain"])
     ap.add_argument("--quick", action="store_true", help="only the clipping and tbptt exercises, 1 s call limit")
+    ap.add_argument("--dask", type=int, default=0, metavar="N",
+                    help="also grade on a local Dask cluster of N worker processes (needs rnngrade[dask])")
     args = ap.parse_args()
     extra = ["-e", "clipping", "-e", "tbptt", "--call-seconds", "1"] if args.quick else []
     members = class_members(args.students)
@@ -64,6 +72,16 @@ def main() -> None:
             rates[jobs] = (n / wall, phase)
             print(f"  --jobs {jobs}: {n} graded in {wall:.1f} s: {n / wall:.2f} submissions/s end to end, "
                   f"{phase:.2f}/s grading phase")
+        if args.dask:
+            from distributed import LocalCluster
+
+            with LocalCluster(n_workers=args.dask, threads_per_worker=1, processes=True,
+                              dashboard_address=None) as cluster:
+                # the first run starts a grading slot on each worker; a long-lived cluster keeps them
+                for label in ("first run", "second run (slots already started)"):
+                    wall, n, phase = grade(src, Path(tmp) / f"outdask-{label[:5]}", cluster.scheduler_address, extra)
+                    print(f"  --dask (LocalCluster, {args.dask} workers x 1 thread), {label}: {n} graded in "
+                          f"{wall:.1f} s: {n / wall:.2f} submissions/s end to end, {phase:.2f}/s grading phase")
     first = args.jobs[0]
     for jobs in args.jobs[1:]:
         print(f"  scaling {first} -> {jobs} jobs: x{rates[jobs][0] / rates[first][0]:.2f} end to end, "

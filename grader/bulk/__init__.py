@@ -9,6 +9,8 @@ Data flows one way, as everywhere in rnngrade (docs/bulk.md has the whole story)
       -> plan.prepare              each unit read by grader.loader (never executed): hash, fingerprint
       -> scheduler.Pool            N slot processes; work.Slot calls engine.grade, which runs the
                                    student's code in a fresh sandboxed worker per submission
+         or cluster.DaskPool       (--dask) the same, on a Dask cluster: remote.grade_remote gets the
+                                   files as bytes, grades them in a slot on the worker, returns JSON text
       -> batch                     files written atomically, then one commit per submission
       -> gradebook (SQLite)        the single source of truth for grades.csv, exports and summary
 

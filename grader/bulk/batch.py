@@ -68,6 +68,7 @@ class BatchOptions:
     attempts: int = 3  # tries per submission when the infrastructure fails
     retry_delay: float = 0.5
     hard_grace: float = HARD_GRACE_SECONDS
+    dask: str | None = None  # a Dask scheduler address: grade on that cluster instead of local slots
 
 
 @dataclass
@@ -101,7 +102,7 @@ def run_batch(opts: BatchOptions, console: Console | None = None) -> BatchReport
         raise BulkInputError(f"exercise configuration: {exc}", "Fix the exercise .toml file named above.") from None
     settings = {"config": cfg.to_settings(), "attempts": opts.attempts, "retry_delay": opts.retry_delay,
                 "launcher": opts.launcher}
-    with tempfile.TemporaryDirectory(prefix="rnngrade-bulk-") as tmp, scheduler.Pool(opts.jobs, settings) as pool:
+    with tempfile.TemporaryDirectory(prefix="rnngrade-bulk-") as tmp, _pool(opts, settings) as pool:
         root, left_out = open_submissions(opts.submissions, Path(tmp))
         found = scan(root)
         disc = resolve(found, roster)
@@ -129,6 +130,31 @@ def run_batch(opts: BatchOptions, console: Console | None = None) -> BatchReport
                 gb.close()
 
 
+def _pool(opts: BatchOptions, settings: dict):
+    """Local slot processes, or with ``opts.dask`` the Dask cluster (connected here, before OUT is touched)."""
+    if not opts.dask:
+        return scheduler.Pool(opts.jobs, settings)
+    from .cluster import DaskPool
+
+    levels = {f"grader.sandbox.isolation:{level}_launcher": level for level in ("process", "sandbox")}
+    if opts.launcher is None:  # the level this machine would use, required of every worker
+        from ..sandbox.isolation import choose_launcher
+
+        settings["launcher"] = opts.launcher = f"grader.sandbox.isolation:{choose_launcher('auto').level}_launcher"
+    if opts.launcher not in levels:
+        raise BulkInputError(f"grading on Dask needs one of the standard isolation levels, not {opts.launcher}",
+                             "Pass --isolation sandbox or --isolation process.")
+    pool = DaskPool(opts.dask, settings, levels[opts.launcher])
+    opts.jobs = pool.jobs
+    return pool
+
+
+def _jobs_text(opts, pool) -> str:
+    if opts.dask and hasattr(pool, "describe"):
+        return pool.describe()
+    return f"{opts.jobs} job{'s' if opts.jobs != 1 else ''}"
+
+
 def _grade_all(opts, console, gb: Gradebook, disc: Discovery, prepared: list[Prepared], pool) -> BatchReport:
     cfg, out = opts.config, Path(opts.out)
     version, chash = grader_version(), cfg.hash()
@@ -139,7 +165,7 @@ def _grade_all(opts, console, gb: Gradebook, disc: Discovery, prepared: list[Pre
     todo, already, repaired = _plan(gb, prepared, out)
     console.print(f"Gradebook {escape(str(out / GRADEBOOK))}: {already} already graded and unchanged"
                   f"{f' ({repaired} with their files rewritten)' if repaired else ''}, {len(todo)} to grade"
-                  f"{' (--force)' if opts.force else ''}, {opts.jobs} job{'s' if opts.jobs != 1 else ''}")
+                  f"{' (--force)' if opts.force else ''}, {escape(_jobs_text(opts, pool))}")
     report = BatchReport(disc, Counter(), already=already, repaired=repaired)
     progress = make_progress(len(todo), opts.progress, console)
     by_id = {i: p for i, p in enumerate(todo)}
@@ -155,7 +181,12 @@ def _grade_all(opts, console, gb: Gradebook, disc: Discovery, prepared: list[Pre
         progress.advance(reply["status"])
 
     def on_interrupt(running: int) -> None:
-        console.print(f"\ninterrupted: waiting for the {running} running submission(s); press Ctrl-C again to stop now")
+        if opts.dask:
+            console.print(f"\ninterrupted: keeping the results that have arrived, cancelling the {running} other "
+                          "task(s) on the cluster")
+        else:
+            console.print(f"\ninterrupted: waiting for the {running} running submission(s); press Ctrl-C again to "
+                          "stop now")
 
     started = time.monotonic()
     try:
@@ -174,7 +205,7 @@ def _grade_all(opts, console, gb: Gradebook, disc: Discovery, prepared: list[Pre
     from .summary import write_summary
 
     write_summary(gb, out / SUMMARY)
-    _print_final(console, opts, report, rows)
+    _print_final(console, opts, report, rows, _jobs_text(opts, pool))
     return report
 
 
@@ -322,7 +353,7 @@ def _print_recognised(console: Console, opts: BatchOptions, disc: Discovery, pre
                 p(f"    {label} ({len(people)}): {escape(names)}")
 
 
-def _print_final(console: Console, opts: BatchOptions, report: BatchReport, rows) -> None:
+def _print_final(console: Console, opts: BatchOptions, report: BatchReport, rows, jobs: str) -> None:
     table = Table(title="Class summary", title_justify="left", show_edge=False, pad_edge=False)
     table.add_column("status")
     table.add_column("students", justify="right")
@@ -338,7 +369,7 @@ def _print_final(console: Console, opts: BatchOptions, report: BatchReport, rows
         console.print(f"score: mean {sum(scores) / len(scores):.1f}, median {mid:g}, of {top:g}")
     rate = report.graded_now / report.seconds if report.seconds > 0 else 0.0
     console.print(f"graded now: {report.graded_now} in {report.seconds:.1f} s ({rate:.2f} submissions/s, "
-                  f"{opts.jobs} job{'s' if opts.jobs != 1 else ''}); already graded: {report.already}")
+                  f"{escape(jobs)}); already graded: {report.already}")
     infra = [r for r in rows if r.status == "infra_error"]
     for r in infra[:SHOW]:
         console.print(f"[red]infrastructure error[/red] {escape(r.student)}: {escape(r.reason)}")

@@ -30,6 +30,9 @@ def _fail(message: str, hint: str = "") -> None:
               help="Folder for the gradebook, reports, grades.csv and summary.html (created if missing; reruns resume).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), default=None,
               help="Submissions graded at once [default: the number of cores].")
+@click.option("--dask", "dask_address", metavar="ADDRESS", default=None,
+              help="Grade on a Dask distributed cluster (e.g. tcp://host:8786) instead of local processes; needs "
+                   "pip install 'rnngrade[dask]' here and on every worker. Not with --jobs. See docs/bulk.md.")
 @click.option("--force", is_flag=True, help="Regrade every submission, even those already graded.")
 @click.option("--roster", type=click.Path(path_type=Path), default=None,
               help="CSV with columns id, name and (optional) email: maps LMS identities to your ids.")
@@ -48,7 +51,7 @@ def _fail(message: str, hint: str = "") -> None:
 @click.option("--progress", type=click.Choice(["auto", "bar", "plain", "none"]), default="auto", show_default=True,
               help="auto: a live bar on a terminal, a line every few seconds otherwise.")
 @launcher_option
-def grade_command(submissions: Path, out: Path, jobs, force, roster, exercise_ids, seed, call_seconds, import_seconds,
+def grade_command(submissions: Path, out: Path, jobs, dask_address, force, roster, exercise_ids, seed, call_seconds, import_seconds,
                   budget_seconds, allowed, thorough, progress, isolation="auto") -> None:
     """Grade a whole class: SUBMISSIONS is a folder or a .zip, one file or folder per student or
     an LMS bulk download (Canvas, Moodle, Gradescope export, GitHub Classroom).
@@ -61,6 +64,7 @@ def grade_command(submissions: Path, out: Path, jobs, force, roster, exercise_id
     Examples:
       rnngrade grade submissions.zip --out graded
       rnngrade grade canvas_download/ --out graded --roster roster.csv --jobs 4
+      rnngrade grade submissions.zip --out graded --dask tcp://scheduler-host:8786
     """
     from ..engine import DEFAULT_SEED
     from ..sandbox.launcher import DEFAULT_BLOCKED_IMPORTS, GRADER_PACKAGES
@@ -68,10 +72,22 @@ def grade_command(submissions: Path, out: Path, jobs, force, roster, exercise_id
     from .batch import BatchOptions, default_jobs, run_batch
     from .plan import Config
 
+    if dask_address is not None and jobs is not None:
+        _fail("--dask and --jobs cannot be used together",
+              "With --dask the cluster's workers set the parallelism (`dask worker ADDRESS --nworkers N --nthreads 1` "
+              "on each machine); drop --jobs.")
+    if dask_address is not None:
+        from .cluster import require_distributed
+
+        try:
+            require_distributed()
+        except BulkInputError as exc:
+            _fail(exc.message, exc.hint)
     blocked = tuple(m for m in DEFAULT_BLOCKED_IMPORTS if m not in allowed or m in GRADER_PACKAGES)
-    config = Config(tuple(exercise_ids), DEFAULT_SEED if seed is None else seed, call_seconds, import_seconds,
+    exercise_ids = tuple(dict.fromkeys(exercise_ids))  # `-e rnn -e rnn` grades rnn once
+    config = Config(exercise_ids, DEFAULT_SEED if seed is None else seed, call_seconds, import_seconds,
                     budget_seconds, blocked, thorough)
-    opts = BatchOptions(submissions, out, jobs or default_jobs(), force, roster, config, progress)
+    opts = BatchOptions(submissions, out, jobs or default_jobs(), force, roster, config, progress, dask=dask_address)
     # probe once here (warning prominently when only `process` works); every slot process then builds
     # its own launcher of that level, which claims a uid of its own when running as root
     from ..sandbox.isolation import resolve_cli
@@ -79,6 +95,7 @@ def grade_command(submissions: Path, out: Path, jobs, force, roster, exercise_id
     chosen = resolve_cli(isolation, bulk=True)
     opts.launcher = f"grader.sandbox.isolation:{chosen.level}_launcher"
     chosen.close()  # the slots claim their own uids; this process grades nothing itself
+    # (with --dask, every worker must provide this same level: a worker that cannot is an infra_error)
     try:
         report = run_batch(opts)
     except BulkInputError as exc:

@@ -46,8 +46,10 @@ class Config:
             changes["import_seconds"] = self.import_seconds
         return replace(Limits(), **changes)
 
-    def exercises(self) -> dict[str, Exercise]:
-        found = load_exercises()
+    def exercises(self, directory: Path | None = None) -> dict[str, Exercise]:
+        """The exercises, from the bundled TOML files or from ``directory`` (a Dask worker grades
+        with the client's TOML contents, written to a private folder: see ``remote``)."""
+        found = load_exercises(directory)
         if self.call_seconds is not None:
             found = {k: replace(ex, call_seconds=self.call_seconds) for k, ex in found.items()}
         return found
@@ -64,6 +66,11 @@ class Config:
             "thorough": self.thorough,
             "exercise_tomls": tomls,
         }
+
+    @staticmethod
+    def exercise_tomls() -> dict[str, str]:
+        """The contents of every exercise TOML (what ``as_dict`` hashes), to send to another machine."""
+        return {p.name: p.read_bytes().decode("utf-8") for p in sorted(exercises_dir().glob("*.toml"))}
 
     def to_json(self) -> str:
         return json.dumps(self.as_dict(), sort_keys=True)

@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -30,7 +31,16 @@ class Slot:
     def __init__(self, settings: dict):
         self.config = Config.from_dict(settings["config"])
         self.limits = self.config.limits()
-        self.exercises = self.config.exercises()
+        tomls = settings.get("exercise_tomls")
+        if tomls:  # the client's exercise TOMLs (a Dask worker may not have the course's files)
+            self._tomls = tempfile.TemporaryDirectory(prefix="rnngrade-exercises-")
+            for name, text in tomls.items():
+                if "/" in name or "\\" in name or not name.endswith(".toml") or name.startswith("."):
+                    raise ValueError(f"not an exercise TOML file name: {name!r}")
+                Path(self._tomls.name, name).write_bytes(text.encode("utf-8"))
+            self.exercises = self.config.exercises(Path(self._tomls.name))
+        else:
+            self.exercises = self.config.exercises()
         self.attempts = int(settings.get("attempts", 3))
         self.retry_delay = float(settings.get("retry_delay", 0.5))
         spec = settings.get("launcher")

@@ -154,3 +154,14 @@ def test_zip_input_is_unpacked_outside_out(tmp_path):
     names = {p.name for p in out.iterdir()}
     assert names >= {"gradebook.sqlite", "grades.csv", "reports", "results", "summary.html"}
     assert not names & {"ann.py", "submissions", "staging"}
+
+
+def test_an_exercise_named_twice_is_graded_once(tmp_path):
+    src = write_class(tmp_path, [class_members(13)[0]], "plain")
+    out = tmp_path / "out"
+    code, stdout, stderr = invoke("grade", src, "--out", out, "--jobs", 1, "-e", "clipping", "-e", "clipping",
+                                  "--call-seconds", 1, "--progress", "none", "--isolation", "process")
+    assert code == 0, stdout + stderr
+    from bulk_class import query
+
+    assert query(out, "SELECT exercise FROM exercise_scores") == [("clipping",)]
