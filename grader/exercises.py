@@ -41,6 +41,7 @@ class Exercise:
     description: str = ""
     order: int = 100  # position in reports (the course's teaching order)
     kind: str = "api"  # which family of checks (see checks.registry.PROVIDERS)
+    api: str = "cs231n"  # the API profile it grades: cs231n, or dls (Coursera, docs/dls.md)
 
     def tol(self, name: str) -> float:
         return float(self.tolerances.get(name, DEFAULT_TOLERANCES[name]))
@@ -56,12 +57,17 @@ def exercises_dir() -> Path:
     return Path(exercises.__file__).parent
 
 
-def load_exercises(directory: Path | None = None) -> dict[str, Exercise]:
+API_PROFILES = ("cs231n", "dls")
+
+
+def load_exercises(directory: Path | None = None, api: str | None = "cs231n") -> dict[str, Exercise]:
+    """The exercises of one API profile (``api=None``: every profile)."""
     directory = Path(directory) if directory else exercises_dir()
     found = {}
     for path in sorted(directory.glob("*.toml")):
         ex = _parse(path)
-        found[ex.id] = ex
+        if api is None or ex.api == api:
+            found[ex.id] = ex
     if not found:
         raise ExerciseConfigError(f"no exercise .toml files in {directory}")
     return dict(sorted(found.items(), key=lambda kv: (kv[1].order, kv[0])))
@@ -83,9 +89,12 @@ def _parse(path: Path) -> Exercise:
             description=str(data.get("description", "")),
             order=int(data.get("order", 100)),
             kind=str(data.get("kind", "api")),
+            api=str(data.get("api", "cs231n")),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ExerciseConfigError(f"{path}: missing or malformed field ({exc})") from None
+    if ex.api not in API_PROFILES:
+        raise ExerciseConfigError(f"{path}: unknown api {ex.api!r}; known: {list(API_PROFILES)}")
     unknown = set(ex.tolerances) - set(DEFAULT_TOLERANCES)
     if unknown:
         raise ExerciseConfigError(f"{path}: unknown tolerance(s) {sorted(unknown)}; known: {sorted(DEFAULT_TOLERANCES)}")

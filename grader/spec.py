@@ -57,6 +57,63 @@ class Layer:
         """(forward, backward) of the reference implementation."""
         return getattr(reference, self.forward), getattr(reference, self.backward)
 
+    # How the checks talk to the student's functions. The defaults are the CS231n API; another
+    # API profile (grader/dls.py) overrides them and translates onto the same reference.
+    dialect = "cs231n"
+
+    def parameters(self, function: str) -> tuple[str, ...]:
+        return PARAMETERS[function]
+
+    def returns(self, function: str) -> list[str]:
+        return RETURNS[function]
+
+    def returns_text(self, function: str) -> str:
+        return ", ".join(RETURNS.get(function, []))
+
+    def call_text(self, function: str, dims: dict | None = None, extra: str = "") -> str:
+        return call_text(function, dims, extra)
+
+    def describe_dims(self, dims: dict) -> str:
+        return describe_dims(dims)
+
+    def forward_args(self, inputs: dict) -> list:
+        return [inputs[n] for n in self.input_names]
+
+    @property
+    def loss_pairs(self) -> tuple[tuple[str, str], ...]:
+        """(upstream gradient, forward output it multiplies) for the loss sum(d_out * out)."""
+        return tuple(zip(self.upstream_names, self.output_names))
+
+    @property
+    def fd_pairs(self) -> tuple[tuple[str, str], ...]:
+        """(input perturbed by finite differences, gradient it is compared with)."""
+        return tuple(zip(self.input_names, self.grad_names))
+
+    def backward_values(self, values) -> tuple[list | None, str]:
+        """The gradients in ``grad_names`` order from what the backward returned, or (None, problem)."""
+        if not isinstance(values, list) or len(values) != len(self.inputs):
+            return None, "a reply with the wrong number of values"
+        return values, ""
+
+    def expected(self, inputs: dict):
+        """(expected outputs in ``output_names`` order, the reference cache)."""
+        out = self.reference()[0](*[inputs[n] for n in self.input_names])
+        return list(out[:-1]), out[-1]
+
+    def expected_grads(self, upstream: dict, ref_cache) -> list:
+        return list(self.reference()[1](*[upstream[n] for n in self.upstream_names], ref_cache))
+
+    def localise_view(self, name: str, arr):
+        """``arr`` laid out as the localiser expects: batch first, then time."""
+        return arr
+
+    def evidence(self, function: str, kind: str, inputs: dict = None, upstream: dict = None, student: dict = None,
+                 expected: dict = None, extra: dict = None):
+        """Evidence for the diagnoses, in the reference layout (grader/diagnoses/detect.py)."""
+        from .diagnoses.detect import Evidence
+
+        return Evidence(function, kind, inputs or {}, upstream or {}, student or {}, expected or {}, extra or {})
+
 
 _W = (("Wx", ("D", "GH")), ("Wh", ("H", "GH")), ("b", ("GH",)))
 _STEP_H = (("x", ("N", "D")), ("prev_h", ("N", "H")))

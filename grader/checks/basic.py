@@ -11,8 +11,9 @@ from .hints import forward_hint
 from .layers import _forward
 
 
-def api_check(function: str):
-    expected = PARAMETERS[function]
+def api_check(function: str, expected: tuple[str, ...] | None = None, source: str = "the starter"):
+    """``expected``/``source``: another API profile's signature and where it comes from (grader/dls.py)."""
+    expected = expected or PARAMETERS[function]
 
     def run(ctx: Context) -> Verdict:
         info = ctx.functions.get(function)
@@ -27,10 +28,10 @@ def api_check(function: str):
                 "failed",
                 f"{function} takes {len(params)} positional parameter(s) ({', '.join(params)}), "
                 f"but the grader calls it with {len(expected)}: {function}{want}",
-                f"Use exactly the signature of the starter: def {function}{want}.",
+                f"Use exactly the signature of {source}: def {function}{want}.",
                 {"params": params, "expected": list(expected)},
             )
-        note = "" if list(params) == list(expected) else f" (named ({', '.join(params)}); the starter names them {want})"
+        note = "" if list(params) == list(expected) else f" (named ({', '.join(params)}); {source} names them {want})"
         return Verdict("passed", f"{function}{want} is defined{note}", metrics={"params": params})
 
     return run

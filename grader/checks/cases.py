@@ -37,6 +37,8 @@ _DEFAULT = (lambda rng, s: rng.standard_normal(s), "rng.standard_normal({s})")
 
 def random_inputs(rng: np.random.Generator, layer: Layer, dims: dict, x_scale: float = 1.0) -> dict[str, np.ndarray]:
     """Inputs of a layer's forward. ``x_scale`` multiplies x (large values saturate the gates)."""
+    if layer.dialect != "cs231n":  # another API profile lays the same draw out its own way (grader/dls.py)
+        return layer.draw(rng, dims, x_scale)
     shapes = layer.shapes(dims)
     out = {name: _RECIPES.get(name, _DEFAULT)[0](rng, shapes[name]) for name, _ in layer.inputs}
     out["x"] = out["x"] * x_scale
@@ -55,20 +57,28 @@ def inputs_source(layer: Layer, dims: dict, seed: int, x_scale: float = 1.0) -> 
     return lines
 
 
+def _case_dims(layer: Layer):
+    if layer.dialect != "cs231n":
+        from .. import dls
+
+        return (dls.SEQ_DIMS, dls.FD_SEQ_DIMS) if layer.sequence else (dls.STEP_DIMS, dls.FD_STEP_DIMS)
+    return (SEQ_DIMS, FD_SEQ_DIMS) if layer.sequence else (STEP_DIMS, FD_STEP_DIMS)
+
+
 def layer_cases(ctx, layer: Layer, purpose: str):
-    for i, dims in enumerate(SEQ_DIMS if layer.sequence else STEP_DIMS):
+    for i, dims in enumerate(_case_dims(layer)[0]):
         yield dims, random_inputs(ctx.rng(purpose, layer.forward, i), layer, dims)
 
 
 def fd_case(ctx, layer: Layer):
-    dims = FD_SEQ_DIMS if layer.sequence else FD_STEP_DIMS
+    dims = _case_dims(layer)[1]
     return dims, random_inputs(ctx.rng("fd", layer.forward), layer, dims)
 
 
 def upstream(ctx, layer: Layer, dims: dict, key) -> dict[str, np.ndarray]:
     rng = ctx.rng("upstream", layer.backward, key)
     shapes = layer.shapes(dims)
-    return {"d" + n: rng.standard_normal(shapes[n]) for n in layer.output_names}
+    return {u: rng.standard_normal(shapes[o]) for u, o in layer.loss_pairs}
 
 
 def public_rnn_step() -> tuple[dict, dict]:

@@ -15,6 +15,9 @@ _ERROR_HINTS: list[tuple[str, re.Pattern, str]] = [
     ("", re.compile(r"could not be broadcast|not aligned|matmul: Input operand|size \d+ is different from"),
      "A shape mismatch: write the shape next to every line (x is (N, D), Wx is (D, H), dnext_h is (N, H)) "
      "and check which operand needs a transpose."),
+    ("TypeError", re.compile(r"indices must be integers or slices, not str"),
+     "A tuple or list is indexed with a string: a function returns a tuple where the caller expects a dict "
+     "(or reads a cache as if it were a dict); return and unpack the same structure."),
     ("TypeError", re.compile(r"slice indices must be integers|indices must be integers"),
      "Use // for integer division (H4 // 4): in Python 3, / always gives a float."),
     ("NameError", re.compile(r"xrange"), "xrange is Python 2: use range."),

@@ -5,17 +5,19 @@
   and a random upstream gradient, against the reference gradient. Skipped on a case where the
   student's forward is itself wrong, so one bug is never charged twice.
 - ``backward.matches_fd``: the same backward against central differences of the student's OWN
-  forward (so a wrong forward does not cost these points, and vice versa). One random
-  directional probe per array (two forward calls); the elementwise map only when a probe fails.
+  forward (so a wrong forward does not cost these points, and vice versa). Two random
+  directions through all inputs at once (four forward calls in all); only when one disagrees, a
+  probe per array (which gradient is wrong) and then the elementwise map (which entries).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..spec import Layer, call_text, describe_dims
-from . import cases
 from ..diagnoses.detect import Evidence
+from ..sandbox.runner import CallOutcome
+from ..spec import Layer
+from . import cases
 from .base import CallFailed, CheckDef, Context, Skip, Verdict, unpack
 from .compare import compare, fmt
 from .hints import forward_hint, gradient_hint
@@ -27,31 +29,75 @@ FD_MAP_MAX_ENTRIES = 400  # elementwise finite differences on larger arrays use 
 
 def _forward(ctx: Context, layer: Layer, inputs: dict, call: str, keep_cache: bool = True):
     returns = ["array"] * len(layer.outputs) + ["handle" if keep_cache else "drop"]
-    values = ctx.call(layer.forward, [inputs[n] for n in layer.input_names], call, returns)
+    values = ctx.call(layer.forward, layer.forward_args(inputs), call, returns,
+                      expect=layer.returns_text(layer.forward))
     values = unpack(values, len(layer.outputs) + 1)
     return values[:-1], values[-1]
 
 
+def _backward(ctx: Context, layer: Layer, upstream: dict, cache, call: str) -> list:
+    """The student's backward; the gradients in ``layer.grad_names`` order."""
+    values = ctx.call(layer.backward, [upstream[n] for n in layer.upstream_names] + [cache], call,
+                      layer.returns(layer.backward), expect=layer.returns_text(layer.backward))
+    if layer.dialect == "cs231n":
+        return unpack(values, len(layer.inputs))
+    grads, problem = layer.backward_values(values)
+    if grads is None:  # e.g. a gradient dict without a key: the student's return value, not the wire
+        exc = CallFailed(CallOutcome("bad_return", detail=problem), layer.backward, call)
+        exc.expect = layer.returns_text(layer.backward)
+        raise exc
+    return grads
+
+
+def _forward_hint(layer: Layer) -> str:
+    return forward_hint(layer.forward) if layer.dialect == "cs231n" else layer.forward_hint()
+
+
+def _gradient_hint(layer: Layer, name: str) -> str:
+    return gradient_hint(layer.backward, name, layer.sequence) if layer.dialect == "cs231n" else layer.gradient_hint(name)
+
+
+def _forward_right(ctx: Context, layer: Layer, outs: list, expected: list) -> bool:
+    """The outputs a backward differentiates match the reference (a DLS yt_pred is not among them)."""
+    differentiated = {o for _, o in layer.loss_pairs}
+    return all(compare(n, g, e, ctx.tol("forward")).ok
+               for n, g, e in zip(layer.output_names, outs, expected) if n in differentiated)
+
+
+def _output_hint(layer: Layer, name: str) -> str:
+    if layer.dialect != "cs231n" and name.startswith("y"):
+        w = "Wya" if layer.gates == 1 else "Wy"
+        z = f"{w} @ a[:, :, t] + by" if layer.sequence else f"{w} @ a_next + by"
+        return (f"{name}{'[:, :, t]' if layer.sequence else ''} = softmax({z}) with the softmax over axis 0 (the "
+                "n_y classes of each example, every column sums to 1): e = np.exp(z - z.max(axis=0, keepdims=True)); "
+                "e / e.sum(axis=0, keepdims=True).")
+    return _forward_hint(layer)
+
+
+def _localise(layer: Layer, name: str, got, expected) -> dict:
+    return localise(name, layer.localise_view(name, got), layer.localise_view(name, expected), layer.gates,
+                    layer.sequence)
+
+
 def forward_matches_reference(layer: Layer):
     def run(ctx: Context) -> Verdict:
-        ref_forward, _ = layer.reference()
         worst, passed_batch = 0.0, None
         for i, (dims, inputs) in enumerate(cases.layer_cases(ctx, layer, "forward")):
-            call = call_text(layer.forward, dims)
+            call = layer.call_text(layer.forward, dims)
             try:
                 outs, _ = _forward(ctx, layer, inputs, call, keep_cache=False)
             except CallFailed as exc:
                 exc.evidence = _batch_of_one(ctx, layer, dims, passed_batch)
                 raise
-            expected = ref_forward(*[inputs[n] for n in layer.input_names])[:-1]
+            expected, _ = layer.expected(inputs)
             for name, got, exp in zip(layer.output_names, outs, expected):
                 c = compare(name, got, exp, ctx.tol("forward"))
                 if not c.ok:
                     metrics = {"case": i, "dims": dims, **c.metrics()}
-                    evidence = _batch_of_one(ctx, layer, dims, passed_batch) or Evidence(
+                    evidence = _batch_of_one(ctx, layer, dims, passed_batch) or layer.evidence(
                         layer.forward, "forward", inputs, {}, dict(zip(layer.output_names, outs)),
                         dict(zip(layer.output_names, expected)))
-                    return Verdict("failed", f"{call}: {c.describe(ctx.tol('forward'))}", forward_hint(layer.forward),
+                    return Verdict("failed", f"{call}: {c.describe(ctx.tol('forward'))}", _output_hint(layer, name),
                                    metrics, call, evidence)
                 worst = max(worst, c.rel_error)
             if dims["N"] > 1:
@@ -69,47 +115,46 @@ def _batch_of_one(ctx: Context, layer: Layer, dims: dict, passed_batch: dict | N
     wider = dict(dims, N=2)
     inputs = cases.random_inputs(ctx.rng("batch-of-one", layer.forward), layer, wider)
     try:
-        outs, _ = _forward(ctx, layer, inputs, call_text(layer.forward, wider), keep_cache=False)
+        outs, _ = _forward(ctx, layer, inputs, layer.call_text(layer.forward, wider), keep_cache=False)
     except (CallFailed, Skip):
         return None
-    expected = layer.reference()[0](*[inputs[n] for n in layer.input_names])[:-1]
+    expected, _ = layer.expected(inputs)
     if all(compare(n, g, e, ctx.tol("forward")).ok for n, g, e in zip(layer.output_names, outs, expected)):
-        text = f"right for N={passed_batch['N']} and for N=2 with the other sizes unchanged, wrong for N=1 ({describe_dims(dims)})"
-        return Evidence(layer.forward, "forward", extra={"batch_of_one": text})
+        n = layer.describe_dims
+        text = (f"right for {n({'N': passed_batch['N']})} and for {n({'N': 2})} with the other sizes unchanged, "
+                f"wrong for {n({'N': 1})} ({n(dims)})")
+        return layer.evidence(layer.forward, "forward", extra={"batch_of_one": text})
     return None
 
 
 def backward_matches_reference(layer: Layer):
     def run(ctx: Context) -> Verdict:
-        ref_forward, ref_backward = layer.reference()
         worst, compared, skipped_cases = 0.0, 0, []
         for i, (dims, inputs) in enumerate(cases.layer_cases(ctx, layer, "backward")):
-            call = call_text(layer.backward, dims)
-            outs, cache = _forward(ctx, layer, inputs, call_text(layer.forward, dims))
-            expected_outs = ref_forward(*[inputs[n] for n in layer.input_names])
-            if not all(compare(n, g, e, ctx.tol("forward")).ok for n, g, e in zip(layer.output_names, outs, expected_outs)):
+            call = layer.call_text(layer.backward, dims)
+            outs, cache = _forward(ctx, layer, inputs, layer.call_text(layer.forward, dims))
+            expected_outs, ref_cache = layer.expected(inputs)
+            if not _forward_right(ctx, layer, outs, expected_outs):
                 ctx.drop([cache])
                 skipped_cases.append(i)
                 continue
             upstream = cases.upstream(ctx, layer, dims, ("backward", i))
-            grads = unpack(ctx.call(layer.backward, [upstream[n] for n in layer.upstream_names] + [cache], call),
-                           len(layer.inputs))
-            expected = ref_backward(*[upstream[n] for n in layer.upstream_names], expected_outs[-1])
+            grads = _backward(ctx, layer, upstream, cache, call)
+            expected = layer.expected_grads(upstream, ref_cache)
             for name, got, exp in zip(layer.grad_names, grads, expected):
                 c = compare(name, got, exp, ctx.tol("gradient"))
                 if not c.ok:
                     metrics = {"case": i, "dims": dims, "array": name, **c.metrics()}
                     where = ""
                     if c.got is not None:
-                        loc = localise(name, c.got, exp, layer.gates, layer.sequence)
+                        loc = _localise(layer, name, c.got, exp)
                         metrics.update(loc)
                         where = describe_location(name, loc)
                     msg = f"{call}: {c.describe(ctx.tol('gradient'))}" + (f"; {where}" if where else "")
-                    evidence = _history_dependent(ctx, layer, inputs, upstream, expected) or Evidence(
+                    evidence = _history_dependent(ctx, layer, inputs, upstream, expected) or layer.evidence(
                         layer.backward, "backward", inputs, upstream,
                         dict(zip(layer.grad_names, grads)), dict(zip(layer.grad_names, expected)))
-                    return Verdict("failed", msg, gradient_hint(layer.backward, name, layer.sequence), metrics, call,
-                                   evidence)
+                    return Verdict("failed", msg, _gradient_hint(layer, name), metrics, call, evidence)
                 worst = max(worst, c.rel_error)
             compared += 1
         if not compared:
@@ -127,12 +172,12 @@ def _history_dependent(ctx: Context, layer: Layer, inputs: dict, upstream: dict,
     worker does. Costs one worker restart, and only after a failure."""
     ctx.session.start()
     try:
-        _, cache = _forward(ctx, layer, inputs, call_text(layer.forward))
-        grads = ctx.call(layer.backward, [upstream[n] for n in layer.upstream_names] + [cache], call_text(layer.backward))
+        _, cache = _forward(ctx, layer, inputs, layer.call_text(layer.forward))
+        grads = _backward(ctx, layer, upstream, cache, layer.call_text(layer.backward))
     except (CallFailed, Skip):
         return None
     if all(compare(n, g, e, ctx.tol("gradient")).ok for n, g, e in zip(layer.grad_names, grads, expected)):
-        return Evidence(layer.backward, "property", extra={
+        return layer.evidence(layer.backward, "property", extra={
             "bug": "shared-state",
             "evidence": f"the same {layer.forward}/{layer.backward} call gives the right gradients as the first calls "
                         "in a fresh process, and wrong ones after other calls ran"})
@@ -140,23 +185,26 @@ def _history_dependent(ctx: Context, layer: Layer, inputs: dict, upstream: dict,
 
 
 def _loss(outs: list, upstream: dict, layer: Layer) -> float:
-    return float(sum(np.sum(upstream[n] * o) for n, o in zip(layer.upstream_names, outs)))
+    named = dict(zip(layer.output_names, outs))
+    return float(sum(np.sum(upstream[u] * named[o]) for u, o in layer.loss_pairs))
 
 
 def backward_matches_fd(layer: Layer):
     def run(ctx: Context) -> Verdict:
         dims, inputs = cases.fd_case(ctx, layer)
-        call = call_text(layer.backward, dims)
-        fwd_call = call_text(layer.forward, dims)
+        call = layer.call_text(layer.backward, dims)
+        fwd_call = layer.call_text(layer.forward, dims)
         outs, cache = _forward(ctx, layer, inputs, fwd_call)
+        differentiated = {o for _, o in layer.loss_pairs}
         for name, got in zip(layer.output_names, outs):
+            if name not in differentiated:
+                continue
             if not isinstance(got, np.ndarray) or not np.all(np.isfinite(got)) or got.shape != layer.shapes(dims)[name]:
                 ctx.drop([cache])
                 raise Skip(f"{fwd_call} does not return a finite {name} of the right shape, so there is nothing "
                            "to differentiate; fix the forward first")
         upstream = cases.upstream(ctx, layer, dims, "fd")
-        grads = unpack(ctx.call(layer.backward, [upstream[n] for n in layer.upstream_names] + [cache], call),
-                       len(layer.inputs))
+        grads = _backward(ctx, layer, upstream, cache, call)
         h = ctx.tol("fd_step")
         rng = ctx.rng("fd-directions", layer.backward)
 
@@ -165,13 +213,29 @@ def backward_matches_fd(layer: Layer):
             o, _ = _forward(ctx, layer, perturbed, fwd_call, keep_cache=False)
             return _loss(o, upstream, layer)
 
+        checked = {}
+        for (name, grad_name), grad in zip(layer.fd_pairs, grads):
+            c = compare(grad_name, grad, np.zeros(inputs[name].shape), np.inf)
+            if c.problem and "differs" not in c.problem:
+                return Verdict("failed", f"{call}: {c.problem}", _gradient_hint(layer, grad_name),
+                               {"array": grad_name}, call)
+            checked[name] = c.got
+
+        joint, joint_ok = _joint_probes(ctx, layer, inputs, checked, upstream, fwd_call, h)
+        if joint_ok:
+            if all(p["numeric"] == 0.0 for p in joint.values()):
+                ctx.drop([cache])
+                raise Skip(_CONSTANT_FORWARD.format(fwd_call=fwd_call))
+            worst = max(p["rel_error"] for p in joint.values())
+            return Verdict("passed", f"agrees with central differences of your own forward (worst relative error "
+                           f"{fmt(worst)}, {len(joint)} random directions through all inputs at once)",
+                           metrics={"rel_error": worst, "probes": joint, "dims": dims})
+
+        # A joint probe disagreed: probe each array on its own to say which one, then map its entries.
         probes, worst = {}, 0.0
-        for (name, grad_name), grad in zip(zip(layer.input_names, layer.grad_names), grads):
+        for (name, grad_name), grad in zip(layer.fd_pairs, grads):
             shape = inputs[name].shape
             c = compare(grad_name, grad, np.zeros(shape), np.inf)
-            if c.problem and "differs" not in c.problem:
-                return Verdict("failed", f"{call}: {c.problem}", gradient_hint(layer.backward, grad_name, layer.sequence),
-                               {"array": grad_name}, call)
             u = rng.standard_normal(shape)
             u /= np.linalg.norm(u)
             numeric = (loss(name, inputs[name] + h * u) - loss(name, inputs[name] - h * u)) / (2 * h)
@@ -191,32 +255,69 @@ def backward_matches_fd(layer: Layer):
                        f"along a random direction your gradient gives {analytic:.6g}, the numerical derivative "
                        f"{numeric:.6g} (relative error {fmt(err)}, tolerance {fmt(ctx.tol('fd'))})"
                        + (f"; {where}" if where else ""))
-                return Verdict("failed", msg, gradient_hint(layer.backward, grad_name, layer.sequence), metrics, call,
-                               evidence)
-        if all(p["numeric"] == 0.0 for p in probes.values()):
-            # Found by the adversarial corpus: a constant forward (returning zeros, say) has every finite
-            # difference exactly 0, so a backward returning zeros "agreed" with it and earned these points
-            # with no work at all. Nothing can be checked against a forward that ignores its inputs.
-            ctx.drop([cache])
-            raise Skip(f"{fwd_call} does not change when any of its inputs changes (every finite difference is 0), "
-                       "so there is nothing to check your backward against: implement the forward first")
-        return Verdict("passed", f"agrees with central differences of your own forward (worst relative error {fmt(worst)})",
-                       metrics={"rel_error": worst, "probes": probes, "dims": dims})
+                return Verdict("failed", msg, _gradient_hint(layer, grad_name), metrics, call, evidence)
+        # Every array agrees on its own although a joint direction did not: small disagreements that add up.
+        name, p = max(joint.items(), key=lambda kv: kv[1]["rel_error"])
+        metrics = {"dims": dims, "probes": {**joint, **probes}, "rel_error": p["rel_error"]}
+        msg = (f"{call}: your gradients disagree with finite differences of your own {layer.forward} along a random "
+               f"direction through all inputs at once: your gradients give {p['analytic']:.6g}, the numerical "
+               f"derivative {p['numeric']:.6g} (relative error {fmt(p['rel_error'])}, tolerance {fmt(ctx.tol('fd'))}), "
+               f"although each array on its own is within the tolerance (worst {fmt(worst)})")
+        return Verdict("failed", msg, _gradient_hint(layer, layer.fd_pairs[0][1]), metrics, call,
+                       _fd_evidence(ctx, layer, inputs, outs, upstream, grads))
 
     return run
+
+
+# Found by the adversarial corpus: a constant forward (returning zeros, say) has every finite
+# difference exactly 0, so a backward returning zeros "agreed" with it and earned these points with
+# no work at all. Nothing can be checked against a forward that ignores its inputs.
+_CONSTANT_FORWARD = ("{fwd_call} does not change when any of its inputs changes (every finite difference is 0), "
+                     "so there is nothing to check your backward against: implement the forward first")
+JOINT_PROBES = 2  # random directions through all inputs at once: 2 forward calls each
+
+
+def _joint_probes(ctx, layer, inputs, grads: dict, upstream, fwd_call, h) -> tuple[dict, bool]:
+    """Directional derivatives along random directions through every input at once.
+
+    Each array's block of the direction has unit norm, so a small array (b) weighs as much as a
+    large one (Wx) and an error in any one of them moves the sum. A correct backward costs
+    ``2 * JOINT_PROBES`` forward calls in all (instead of two per array); a wrong one is then
+    probed array by array to say which gradient is wrong. Returns (probes, all within tolerance).
+    """
+    rng = ctx.rng("fd-joint", layer.backward)
+    probes, ok = {}, True
+    for k in range(JOINT_PROBES):
+        direction = {}
+        for name, g in grads.items():
+            u = rng.standard_normal(g.shape)
+            direction[name] = u / np.linalg.norm(u)
+        values = []
+        for sign in (1, -1):
+            perturbed = dict(inputs, **{n: inputs[n] + sign * h * u for n, u in direction.items()})
+            o, _ = _forward(ctx, layer, perturbed, fwd_call, keep_cache=False)
+            values.append(_loss(o, upstream, layer))
+        numeric = (values[0] - values[1]) / (2 * h)
+        analytic = float(sum(np.sum(g * direction[n]) for n, g in grads.items()))
+        # the typical size of such a projection, so a direction nearly orthogonal to the gradient
+        # does not inflate the relative error (as for one array below)
+        typical = float(np.sqrt(sum(np.sum(g * g) / g.size for g in grads.values())))
+        err = abs(numeric - analytic) / max(abs(numeric), abs(analytic), typical, 1e-8)
+        probes[f"all inputs #{k + 1}"] = {"numeric": numeric, "analytic": analytic, "rel_error": err}
+        ok = ok and err <= ctx.tol("fd")
+    return probes, ok
 
 
 def _fd_evidence(ctx, layer, inputs, outs, upstream, grads):
     """Mutant comparisons need the reference's forward: only when the student's forward matches it."""
     try:
-        ref_forward, ref_backward = layer.reference()
+        expected_outs, ref_cache = layer.expected(inputs)
     except ReferenceUnavailable:  # a student release has no reference: the fd verdict stands without a diagnosis
         return None
-    expected_outs = ref_forward(*[inputs[n] for n in layer.input_names])
-    if not all(compare(n, g, e, ctx.tol("forward")).ok for n, g, e in zip(layer.output_names, outs, expected_outs)):
+    if not _forward_right(ctx, layer, outs, expected_outs):
         return None
-    expected = ref_backward(*[upstream[n] for n in layer.upstream_names], expected_outs[-1])
-    return Evidence(layer.backward, "backward", inputs, upstream, dict(zip(layer.grad_names, grads)),
+    expected = layer.expected_grads(upstream, ref_cache)
+    return layer.evidence(layer.backward, "backward", inputs, upstream, dict(zip(layer.grad_names, grads)),
                     dict(zip(layer.grad_names, expected)))
 
 
@@ -234,7 +335,7 @@ def _elementwise(ctx, layer, name, grad_name, grad, inputs, loss, h) -> dict:
         numeric[idx] = (loss(name, x + step) - loss(name, x - step)) / (2 * h)
     measured = ~np.isnan(numeric)
     expected = np.where(measured, numeric, grad)  # unmeasured entries count as agreeing
-    loc = localise(grad_name, grad, expected, layer.gates, layer.sequence)
+    loc = _localise(layer, grad_name, grad, expected)
     loc["fd_entries"] = int(measured.sum())
     return loc
 

@@ -12,16 +12,18 @@ from .compare import fmt, norm_rel_error
 from .properties import PropertyFailed, _bwd, _fwd, _inputs, _same, layer_search, search
 
 
-def no_mutation(function: str):
+def no_mutation(function: str, params: tuple[str, ...] | None = None, forward: str | None = None):
+    """``params``/``forward``: the signature shown and the matching forward, for another API profile."""
     def run(ctx: Context) -> Verdict:
         if function not in ctx.functions:
             raise Skip(f"{function} is not defined in your file: not attempted")
         if function in ctx.not_attempted:
             raise Skip(ctx.not_attempted[function])
         # a backward is only reached through its forward: if that is not attempted, neither is this
-        forward = "rnn_forward" if function == "rnn_backward_truncated" else getattr(LAYER_BY_FUNCTION.get(function), "forward", None)
-        if function not in ctx.called and forward in ctx.not_attempted:
-            raise Skip(ctx.not_attempted[forward])
+        fwd = forward or ("rnn_forward" if function == "rnn_backward_truncated"
+                          else getattr(LAYER_BY_FUNCTION.get(function), "forward", None))
+        if function not in ctx.called and fwd in ctx.not_attempted:
+            raise Skip(ctx.not_attempted[fwd])
         if function not in ctx.called:
             raise Skip(f"{function} did not return normally in any other check, so there is nothing to inspect")
         mutated = sorted(ctx.mutations.get(function, ()))
@@ -29,13 +31,14 @@ def no_mutation(function: str):
             return Verdict("passed", "leaves every input and upstream gradient unchanged")
         args = ", ".join(mutated)
         v = Verdict("failed",
-                    f"{function}({', '.join(PARAMETERS[function])}) modified its argument(s) {args} in place. The grader "
+                    f"{function}({', '.join(params or PARAMETERS[function])}) modified its argument(s) {args} in place. The grader "
                     "passed copies, so your values were graded as they are, but a caller that reuses its arrays gets "
                     "silently wrong numbers",
                     f"Copy before modifying, e.g. `{mutated[0]} = {mutated[0]}.copy()`, or write results into new arrays.",
                     {"mutated_inputs": mutated})
         v.evidence = Evidence(function, "property", extra={"bug": "mutates-input",
-                                                           "evidence": f"after the call, {args} differed from what was passed"})
+                                                           "evidence": f"after the call, {args} differed from what was passed",
+                                                           **({"dialect": "dls"} if params else {})})
         return v
     return run
 

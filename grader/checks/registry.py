@@ -5,12 +5,12 @@ from __future__ import annotations
 from ..exercises import Exercise, ExerciseConfigError
 from ..spec import LAYERS, PARAMETERS
 from .base import CheckDef
-from .basic import basic_checks
+from .basic import api_check, basic_checks
 from .clipping import clipping_checks
 from .dynamics import dynamics_checks
 from .layers import layer_checks
 from .prop_layers import all_layer_property_checks
-from .prop_other import other_property_checks
+from .prop_other import no_mutation, other_property_checks
 from .tbptt import tbptt_checks
 from .training import training_checks
 
@@ -37,8 +37,37 @@ def api_checks(function: str) -> list[CheckDef]:
     return _TABLE[function]
 
 
+def _dls_by_function() -> dict[str, list[CheckDef]]:
+    """The Coursera DLS profile (grader/dls.py): api, the value checks through the adapter, no_mutation.
+
+    The Hypothesis property checks are not in this profile: their reproduction snippets are
+    written in the CS231n layout (docs/dls.md)."""
+    from ..dls import DLS_LAYERS
+
+    table: dict[str, list[CheckDef]] = {}
+    for layer in DLS_LAYERS:
+        values = layer_checks(layer)
+        for function in (layer.forward, layer.backward):
+            params = layer.parameters(function)
+            table[function] = (
+                [CheckDef("", function, "api", "api", api_check(function, params, "the DLS assignment"))]
+                + [c for c in values if c.function == function]
+                + [CheckDef("", function, "no_mutation", "property", no_mutation(function, params, layer.forward))])
+    return table
+
+
+_DLS_TABLE = _dls_by_function()
+
+
+def dls_checks(function: str) -> list[CheckDef]:
+    """The per-function checks of the Coursera DLS API (exercise kind "dls")."""
+    if function not in _DLS_TABLE:
+        raise KeyError(function)
+    return _DLS_TABLE[function]
+
+
 # exercise kind (the TOML's `kind`) -> function name -> that function's checks in this kind
-PROVIDERS = {"api": api_checks, "dynamics": dynamics_checks, "training": training_checks}
+PROVIDERS = {"api": api_checks, "dynamics": dynamics_checks, "training": training_checks, "dls": dls_checks}
 
 
 def checks_for(exercise: Exercise) -> list[CheckDef]:

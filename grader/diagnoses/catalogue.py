@@ -118,3 +118,61 @@ _ENTRIES = [
 ]
 
 CATALOGUE: dict[str, Entry] = {e.id: e for e in _ENTRIES}
+
+# The same mistakes told in the Coursera DLS API's names and layout (grader/dls.py, docs/dls.md).
+# A diagnosis whose evidence comes from a DLS submission uses these words; an entry missing here
+# (a CS231n-only convention: gate order, GRU variants, clipping, truncation) is never given to one.
+DLS_TEXT: dict[str, tuple[str, str]] = {
+    "no-bptt-carry": (
+        "Your backward treats every time step on its own: the gradient reaching a<t> is the upstream da[:, :, t] "
+        "PLUS the da_prev that step t+1 sends back (and, for the LSTM, the cell gradient dc_prev as well). Without "
+        "it only the last step's gradient is right. Some old versions of the official notebook did exactly this "
+        "and printed its numbers as the \"expected output\": do not trust those tables.",
+        "Keep da_prevt (and dc_prevt) from the step you just processed and call the cell backward with "
+        "da[:, :, t] + da_prevt (and dc_prevt); both start from zeros at t = T_x-1."),
+    "upstream-ignored": (
+        "Your backward behaves as if every entry of da were 1: it starts from ones instead of the gradient it was "
+        "given. The grader passes a random da.",
+        "Use da[:, :, t] (the argument) as the upstream gradient of step t, not np.ones_like(...)."),
+    "dh0-missing": (
+        "Your backward returns zeros for da0, the gradient with respect to the initial hidden state, although the "
+        "other gradients are right. da0 is what flows out of the cell backward of step 0.",
+        "After the loop over time, return the da_prev that the cell backward of step 0 produced as da0."),
+    "activation-derivative-wrong": (
+        "The derivative of an activation is applied to the wrong value: for a_next = tanh(z) it is 1 - a_next**2 "
+        "(a_next is already tanh(z)), and for a gate s = sigmoid(z) it is s * (1 - s) on the gate itself.",
+        "Use dtanh = (1 - a_next**2) * da_next, and ft * (1 - ft), it * (1 - it), ot * (1 - ot) for the gates."),
+    "lstm-cell-grad-missing-h-path": (
+        "a_next = ot * tanh(c_next) depends on c_next, so the gradient reaching the cell is dc_next PLUS "
+        "da_next * ot * (1 - tanh(c_next)**2). Your dc_prev uses dc_next alone.",
+        "Compute dc = dc_next + da_next * ot * (1 - np.tanh(c_next)**2) first, then dc_prev = dc * ft."),
+    "transposed-weight-grad": (
+        "One of your weight gradients equals the expected one transposed. For z = W @ inp the gradient is "
+        "dW = dz @ inp.T, the same shape as W.",
+        "Write e.g. dWaa = dtanh @ a_prev.T and check that dWaa.shape == Waa.shape."),
+    "bias-grad-not-summed": (
+        "The same bias is added to every example, so its gradient is the SUM over the batch (axis 1) of the "
+        "pre-activation gradients. Yours is the mean, one example's, or not reduced at all.",
+        "Use e.g. dba = np.sum(dtanh, axis=1, keepdims=True)."),
+    "weight-grad-last-step-only": (
+        "The parameters are shared by every time step, so their gradients are sums over all steps. Yours equal "
+        "the contribution of a single step: usually `dWax = ...` where `dWax += ...` was meant.",
+        "Initialise the gradients to zeros before the loop and accumulate them with += at every step."),
+    "unstable-activation": (CATALOGUE["unstable-activation"].explanation, CATALOGUE["unstable-activation"].fix),
+    "batch-of-one": (
+        "Your function is right for larger batches but fails or changes shape when m = 1. The usual cause is "
+        "np.squeeze without an axis, which also removes the batch dimension.",
+        "Index explicitly (x[:, :, t]) or reshape with explicit sizes; pass axis= to np.squeeze if you must use it."),
+    "mutates-input": (
+        "Your function changes an array it was given (for example `da[:, :, t] += ...` or `dc_next += ...`). The "
+        "grader passed a copy, so your values were graded correctly, but a caller that reuses its arrays gets "
+        "silently wrong numbers.",
+        "Copy before modifying (`da = da.copy()`) or write the sum into a new array."),
+    "shared-state": (CATALOGUE["shared-state"].explanation, CATALOGUE["shared-state"].fix),
+    "float32-precision": (CATALOGUE["float32-precision"].explanation, CATALOGUE["float32-precision"].fix),
+    "forgot-bias": (
+        "Your forward leaves out a bias (ba, or one of bf, bi, bc, bo), so its outputs equal the expected ones "
+        "computed with that bias set to zero.",
+        "Add the bias to the pre-activation: a_next = np.tanh(Waa @ a_prev + Wax @ xt + ba); each LSTM gate "
+        "adds its own b."),
+}

@@ -8,6 +8,7 @@ in a fixed order and the first that fits wins.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,7 +16,7 @@ import numpy as np
 from ..checks.compare import norm_rel_error
 from ..results import Diagnosis
 from . import mutants
-from .catalogue import CATALOGUE
+from .catalogue import CATALOGUE, DLS_TEXT
 
 FIT = 1e-6
 
@@ -86,6 +87,9 @@ def _backward_candidates(ev: Evidence):
     if ev.sequence:
         dh = ev.upstream["dh"]
         yield "no-bptt-carry", mutants.sequence_backward(ev.arch, ev.inputs, dh, carry=False), "BPTT with no gradient carried between steps"
+        if ev.arch == "lstm":
+            yield "no-bptt-carry", mutants.sequence_backward(ev.arch, ev.inputs, dh, carry="c"), \
+                "BPTT that carries dprev_c but not dprev_h between steps"
         yield "upstream-ignored", mutants.sequence_backward(ev.arch, ev.inputs, dh, ones=True), "BPTT started from dh = ones"
         for where in ("first", "last"):
             step = "step 0" if where == "first" else "step T-1"
@@ -157,7 +161,29 @@ def diagnose(ev: Evidence) -> Diagnosis | None:
         return None
     bug, evidence = found
     entry = CATALOGUE[bug]
-    return Diagnosis(bug=bug, title=entry.title, explanation=f"{entry.explanation} Fix: {entry.fix}", evidence=evidence)
+    explanation, fix = entry.explanation, entry.fix
+    if ev.extra.get("dialect") == "dls":  # the Coursera DLS profile (grader/dls.py): its names and layout
+        if bug not in DLS_TEXT:
+            return None  # a CS231n-only convention (gate order, GRU, clipping, truncation): never said to DLS code
+        explanation, fix = DLS_TEXT[bug]
+        evidence = _dls_words(evidence, ev)
+    return Diagnosis(bug=bug, title=entry.title, explanation=f"{explanation} Fix: {fix}", evidence=evidence)
+
+
+def _dls_words(sentence: str, ev: Evidence) -> str:
+    """A detector's sentence with the reference's array names replaced by the DLS ones."""
+    rename = ev.extra.get("rename") or {}
+    names = ev.extra.get("names")
+    head = "your " + ", ".join(ev.expected) + " equal "
+    if names and sentence.startswith(head):
+        sentence = "your " + ", ".join(names) + " equal " + sentence[len(head):]
+        names_part, rest = sentence[:len("your " + ", ".join(names))], sentence[len("your " + ", ".join(names)):]
+    else:
+        names_part, rest = "", sentence
+    if rename:
+        pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(rename, key=len, reverse=True)) + r")\b")
+        rest = pattern.sub(lambda m: rename[m.group(1)], rest)
+    return names_part + rest
 
 
 def _diagnose(ev: Evidence) -> tuple[str, str] | None:

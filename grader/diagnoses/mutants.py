@@ -102,7 +102,8 @@ def sequence_backward(arch: str, inputs: dict, dh: np.ndarray, carry: bool = Tru
                       weights: str = "all", bug=None):
     """(dx, dh0, dWx, dWh, db) of BPTT with the given mistakes.
 
-    carry=False: no gradient between steps; ones: dh replaced by ones; weights: "all" (correct),
+    carry=False: no gradient between steps; carry="c": only the LSTM cell gradient is carried (the
+    old Coursera DLS notebook's lstm_backward); ones: dh replaced by ones; weights: "all" (correct),
     "first" (only step 0's contribution, as `dW = ...` in a reverse loop leaves), "last" (step T-1).
     """
     _, back, lstm = STEPS[arch]
@@ -114,7 +115,7 @@ def sequence_backward(arch: str, inputs: dict, dh: np.ndarray, carry: bool = Tru
     dnext_c = np.zeros_like(dh[:, 0])
     dW = None
     for t in reversed(range(T)):
-        upstream = dh[:, t] + (dnext_h if carry else 0)
+        upstream = dh[:, t] + (dnext_h if carry is True else 0)
         if lstm:
             dx, dprev_h, dprev_c, *dparams = back(upstream, dnext_c if carry else 0 * dnext_c, caches[t], bug)
             dnext_c = dprev_c
