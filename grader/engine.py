@@ -44,20 +44,24 @@ def grade(
     thorough: bool = False,
     budget_seconds: float | None = None,
     public: bool = False,
+    api: str = "auto",
 ) -> GradeResult:
     """Grade a submission. Raises ``LoadError`` (bad path, no module) and ``KeyError`` (bad id).
 
     ``budget_seconds`` caps the whole grading (import and calls): once it is used up, every
     remaining call is a ``timeout`` at once. Bulk grading sets it; ``None`` means no cap.
     ``public`` runs only the checks that need no reference (docs/release.md); inside a student
-    release bundle it is always on.
+    release bundle it is always on. ``api`` is the API profile ("cs231n", "dls" or "auto": detected
+    from the function names the file defines); without ``exercise_ids`` only its exercises run.
     """
     started = time.monotonic()
+    timings: dict[str, float] = {}  # seconds per phase (docs/performance.md); rounded below
     if isinstance(path_or_submission, Submission):
         sub = path_or_submission
     else:
         sub = load(path_or_submission, blocked_imports)
-    chosen = select_exercises(exercise_ids, exercises or load_exercises())
+        timings["load"] = time.monotonic() - started
+    chosen = select_exercises(exercise_ids, exercises or load_exercises(api=None))
     limits = limits or Limits()
     public = public or is_release()
     notebook = sub.notebook  # frames of an extracted notebook are mapped back to "cell N, line M"
@@ -67,8 +71,16 @@ def grade(
         session.deadline = started + budget_seconds
     results: list[ExerciseResult] = []
     timed_out: set[str] = set()  # shared by the exercises: a looping function costs its limit once
+    graded_api = "cs231n"
     try:
+        t0 = time.monotonic()
         hello = _start(session, sub)
+        timings["worker_start"] = getattr(session, "start_seconds", None) or (time.monotonic() - t0)
+        if not exercise_ids:  # the default set: the exercises of this submission's API profile
+            profile = _api_profile(api, hello, sub)
+            chosen = [ex for ex in chosen if ex.api == profile] or chosen  # a given set without that profile: as is
+        profiles = {ex.api for ex in chosen}
+        graded_api = profiles.pop() if len(profiles) == 1 else "cs231n"
         for ex in chosen:
             defs = public_checks(checks_for(ex)) if public else checks_for(ex)
             if not defs:
@@ -77,12 +89,17 @@ def grade(
                 ctx = Context(session, hello.functions, seed, ex, ex.call_seconds, thorough=thorough)
                 ctx.timed_out = timed_out
                 checks = [run_check(d, ctx) for d in defs]
+                for c in checks:
+                    timings[c.kind] = timings.get(c.kind, 0.0) + c.seconds
             else:
                 checks = [_unloadable(d, ex, hello) for d in defs]
             results.append(ExerciseResult(ex.id, ex.title, sum(c.score for c in checks),
                                           sum(c.max_score for c in checks), checks))
     finally:
+        t0 = time.monotonic()
         session.close()
+        timings["worker_close"] = time.monotonic() - t0
+    timings["total"] = time.monotonic() - started
     result = GradeResult(
         grader_version=__version__,
         submission=SubmissionInfo(sub.path, sub.sha256, sub.kind, sub.module_file),
@@ -95,10 +112,23 @@ def grade(
         load_problems=[LoadNote(**asdict(p)) for p in sub.problems],
         output=session.output,
         mode="public" if public else "full",
+        timings={k: round(v, 4) for k, v in timings.items()},
+        api=graded_api,
     )
     if notebook:
         notebook.adapt(result)
     return result
+
+
+def _api_profile(api: str, hello: ImportOutcome, sub: Submission) -> str:
+    """``api`` unless "auto": then from the names the worker reported (the file's text if it did not import)."""
+    if api != "auto":
+        return api
+    from .dls import detect_api
+
+    if hello.status == "ready":
+        return detect_api(hello.functions)
+    return detect_api((), sub.files.get(sub.module_file, b"").decode("utf-8", "replace"))
 
 
 def _start(session: WorkerSession, sub: Submission) -> ImportOutcome:

@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 STATUSES = ("passed", "failed", "error", "timeout", "skipped")
 KINDS = ("api", "forward", "gradient", "fd", "property", "dynamics", "training")
 SCHEMA_PATH = Path(__file__).with_name("schema") / "results.schema.json"
@@ -52,6 +52,7 @@ class CheckResult:
     traceback: list[Frame] = field(default_factory=list)
     seconds: float = 0.0
     counterexample: dict | None = None  # {shapes, snippet, description}: the smallest failing input found
+    calls: dict = field(default_factory=dict)  # student function -> calls this check made into the worker (1.2)
 
     def __post_init__(self):
         if self.status not in STATUSES:
@@ -106,6 +107,8 @@ class GradeResult:
     output: str = ""
     schema_version: str = SCHEMA_VERSION
     mode: str = "full"  # full | public (only the checks that need no reference: docs/release.md)
+    timings: dict = field(default_factory=dict)  # phase -> seconds: load, worker_start, one per check kind, total (1.2)
+    api: str = "cs231n"  # the API profile graded: cs231n | dls (docs/dls.md) (1.2)
 
     @property
     def checks(self) -> list[CheckResult]:

@@ -42,6 +42,7 @@ class CallFailed(Exception):
         super().__init__(outcome.status)
         self.outcome, self.function, self.call = outcome, function, call
         self.evidence = None  # set by a check that can say more (e.g. fails only for N=1)
+        self.expect = ""  # what the function should return, in words (default: RETURNS of the CS231n API)
         self.counterexample = None  # set by a property check: the smallest input that raises
 
 
@@ -79,6 +80,7 @@ class Context:
         self.value_failed: dict[str, str] = {}  # function -> id of a failed value check (not charged twice)
         self.value_seen: set[str] = set()  # functions with a value check that ran (forward, gradient, fd)
         self.value_passed: set[str] = set()  # ... and with one that passed or was partly right
+        self.calls: dict[str, int] = {}  # function -> calls into the worker by the running check (run_check resets it)
 
     def rng(self, *key) -> np.random.Generator:
         """A generator that depends only on the seed and ``key``: the same case every run."""
@@ -88,7 +90,7 @@ class Context:
     def tol(self, name: str) -> float:
         return self.exercise.tol(name)
 
-    def call(self, function: str, args: list, call: str, returns: list[str] | None = None) -> list:
+    def call(self, function: str, args: list, call: str, returns: list[str] | None = None, expect: str = "") -> list:
         """Call a student function; return its values or raise CallFailed / Skip."""
         if function not in self.functions:
             raise Skip(f"{function} is not defined in your file: not attempted")
@@ -97,6 +99,7 @@ class Context:
         if function in self.timed_out:
             raise Skip(f"an earlier call to {function} timed out, so this check was not run")
         returns = returns if returns is not None else RETURNS.get(function)
+        self.calls[function] = self.calls.get(function, 0) + 1
         outcome = self.session.call(function, args, returns=returns, echo=True, seconds=self.call_seconds)
         if outcome.status == "ok":
             self._note_mutation(function, args, outcome.echo)
@@ -111,7 +114,9 @@ class Context:
             raise Skip(f"{function} is not defined in your file: not attempted")
         if outcome.status == "timeout":
             self.timed_out.add(function)
-        raise CallFailed(outcome, function, call)
+        exc = CallFailed(outcome, function, call)
+        exc.expect = expect
+        raise exc
 
     def drop(self, values) -> None:
         self.session.drop([v for v in values if isinstance(v, Handle)])
@@ -142,6 +147,7 @@ def run_check(check: CheckDef, ctx: Context) -> CheckResult:
     base = dict(id=check.id, exercise=check.exercise, function=check.function, kind=check.kind, max_score=points)
     started = time.monotonic()
     evidence = None
+    ctx.calls = {}
     try:
         v = check.run(ctx)
         result = CheckResult(status=v.status, score=points if v.status == "passed" else 0.0, message=v.message,
@@ -160,6 +166,7 @@ def run_check(check: CheckDef, ctx: Context) -> CheckResult:
         result.diagnosis = diagnose(evidence)
     _score_policy(result, ctx)
     result.seconds = round(time.monotonic() - started, 4)
+    result.calls = dict(ctx.calls)
     mutated = ctx.mutations.get(check.function)
     if mutated and result.status != "skipped":
         result.metrics["mutated_inputs"] = sorted(mutated)
@@ -221,7 +228,7 @@ def failed_call_result(exc: CallFailed, base: dict) -> CheckResult:
     elif o.status == "bad_return":
         status = "failed"
         message = f"{exc.call} {o.detail}"
-        hint = f"Return exactly what the API lists: {', '.join(RETURNS.get(exc.function, []))}."
+        hint = f"Return exactly what the API lists: {exc.expect or ', '.join(RETURNS.get(exc.function, []))}."
     elif o.status == "infra_error":
         status = "error"
         message = f"grader infrastructure error while running {exc.call}: {o.detail} (not your fault; run again)"
