@@ -48,6 +48,9 @@ def main() -> None:
 @click.option("--thorough", is_flag=True, help="More property examples and longer sequences (slower; for final grading).")
 @click.option("--public", is_flag=True,
               help="Only the checks that need no reference (what a student release runs; docs/release.md).")
+@click.option("--api", type=click.Choice(["auto", "cs231n", "dls"]), default="auto", show_default=True,
+              help="The exercise API: CS231n rnn_layers.py, or the Coursera DLS step-by-step functions "
+                   "(docs/dls.md); auto detects it from the function names.")
 @click.option("--verbose", "-v", is_flag=True, help="Also list passed API checks.")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write JUnit XML (one testcase per check) for CI systems.")
@@ -55,7 +58,7 @@ def main() -> None:
               help="GitHub Actions job summary and annotations (default: on when GITHUB_ACTIONS=true).")
 @launcher_option
 def check(submission: Path, exercise_ids, html_path: Path, no_html: bool, json_path, seed, allowed, thorough,
-          verbose, junit_path=None, github=None, isolation="auto", public=False) -> None:
+          verbose, junit_path=None, github=None, isolation="auto", public=False, api="auto") -> None:
     """Grade SUBMISSION: a .py file, a Jupyter notebook (.ipynb), a folder with rnn_layers.py (or
     cs231n/rnn_layers.py, or one notebook), or a .zip.
 
@@ -64,43 +67,54 @@ def check(submission: Path, exercise_ids, html_path: Path, no_html: bool, json_p
       rnngrade check rnn_layers.py
       rnngrade check rnn_layers.py -e lstm --json results.json
     """
-    from .engine import DEFAULT_SEED, grade
     from .exercises import ExerciseConfigError
-    from .loader import LoadError
-    from .render.output import write_text_atomic
-    from .render.terminal import render_terminal
+    from .loader import LoadError, load
+    from .render.background import BackgroundReport
+    from .sandbox.isolation import choose_in_background, resolve_cli
     from .sandbox.launcher import DEFAULT_BLOCKED_IMPORTS, GRADER_PACKAGES
 
-    from .loader import load
-    from .sandbox.isolation import resolve_cli
-
     blocked = tuple(m for m in DEFAULT_BLOCKED_IMPORTS if m not in allowed or m in GRADER_PACKAGES)
+    report = None
     try:
         sub = load(submission, blocked)  # a bad path is a usage error before any sandbox probe
+        # the HTML renderer imports matplotlib while grading runs (grader/render/background.py); forked
+        # first, while this process has no other thread
+        report = None if no_html else BackgroundReport.start(html_path)
+        choose_in_background(isolation)  # the sandbox probe waits on a subprocess: overlap it with the imports
+        from .engine import DEFAULT_SEED, grade  # the checks, Hypothesis
+
         launcher = resolve_cli(isolation)
         from .release import PUBLIC_SEED, is_release
 
         public = public or is_release()  # a student release has no reference: public checks only
         result = grade(sub, list(exercise_ids) or None,
                        seed=seed if seed is not None else PUBLIC_SEED if public else DEFAULT_SEED,
-                       blocked_imports=blocked, thorough=thorough, launcher=launcher, public=public)
-    except LoadError as exc:
-        _fail(exc.message, exc.hint)
-    except KeyError as exc:
-        _fail(str(exc.args[0]), "Run `rnngrade exercises` to list the exercise ids.")
-    except ExerciseConfigError as exc:
+                       blocked_imports=blocked, thorough=thorough, launcher=launcher, public=public, api=api)
+    except (LoadError, KeyError, ExerciseConfigError) as exc:
+        if report is not None:
+            report.cancel()
+        if isinstance(exc, LoadError):
+            _fail(exc.message, exc.hint)
+        elif isinstance(exc, KeyError):
+            _fail(str(exc.args[0]), "Run `rnngrade exercises` to list the exercise ids.")
         _fail(f"exercise configuration: {exc}", "Fix the exercise .toml file named above.")
+    except BaseException:
+        if report is not None:
+            report.cancel()
+        raise
+    if report is not None:
+        report.submit(result)  # drawn while the summary below is printed
     from .integrations.ci import ci_outputs
+    from .render.output import write_text_atomic
+    from .render.terminal import render_terminal
 
     with ci_outputs(result, submission, junit_path, github):  # JUnit XML; GitHub summary and annotations
         render_terminal(result, verbose=verbose)
     if json_path:
         write_text_atomic(json_path, result.to_json())
         click.echo(f"JSON results: {json_path}")
-    if not no_html:
-        from .render.html import write_html
-
-        write_html(result, html_path)
+    if report is not None:
+        report.finish(result)
         click.echo(f"HTML report: {html_path.resolve()}")
     if any(c.metrics.get("infrastructure") for c in result.checks):
         click.echo("error: the grader could not run some checks (infrastructure); run again", err=True)

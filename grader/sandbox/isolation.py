@@ -83,6 +83,22 @@ def choose_launcher(level: str = "auto", slot: int | None = None):
         return launcher
 
 
+def choose_in_background(level: str = "auto", slot: int | None = None) -> threading.Thread:
+    """Start ``choose_launcher`` (the sandbox probe: a sandboxed Python importing numpy, ~160 ms spent
+    waiting on a subprocess) in a daemon thread, so the caller can import the checks meanwhile; a later
+    ``choose_launcher``/``resolve_cli`` call waits for it and reuses its result (or raises its error)."""
+
+    def run():
+        try:
+            choose_launcher(level, slot)
+        except Exception:  # noqa: BLE001 - the caller's own choose_launcher call raises it again
+            pass
+
+    thread = threading.Thread(target=run, name="rnngrade-isolation-probe", daemon=True)
+    thread.start()
+    return thread
+
+
 INSTALL_HINT = ("install bubblewrap (Debian/Ubuntu: `apt-get install bubblewrap`; Fedora: `dnf install bubblewrap`) "
                 "and allow unprivileged user namespaces (Ubuntu 24.04: an AppArmor profile for bwrap, or "
                 "`sysctl kernel.apparmor_restrict_unprivileged_userns=0`; Docker: `--security-opt seccomp=unconfined`)")

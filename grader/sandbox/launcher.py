@@ -85,3 +85,51 @@ class ProcessLauncher:
         )
         argv = [sys.executable, "-I", "-B", str(WORKER_SCRIPT), config.to_json()]
         return argv, env, config.workdir
+
+    # ------------------------------------------------------------ forked workers (grader/sandbox/template.py)
+
+    def fork_worker(self, config: WorkerConfig):
+        """A worker forked from this launcher's preloaded template, or None: then the caller spawns one.
+
+        The template is started on first use with this launcher's own command (interpreter, flags,
+        environment, descriptors), so a forked worker runs exactly the code a spawned one would.
+        """
+        from . import template as tpl
+
+        # the first worker of a launcher is spawned: a template only pays off from the second one on (a
+        # restart after a crash, the next submission of a bulk slot), and `check` usually needs one worker
+        self._workers = getattr(self, "_workers", 0) + 1
+        if (self._workers < 2 and not tpl.from_first_worker()) or not tpl.enabled() or getattr(self, "_template_broken", False):
+            return None
+        argv, env, _cwd = self.command(config)
+        extra = self.popen_kwargs(config) if hasattr(self, "popen_kwargs") else {}
+        keep = tuple(extra.get("pass_fds", ()))
+        base_env = {k: v for k, v in env.items() if k not in ("HOME", "TMPDIR")}
+        key = (tuple(argv[:-1]), tuple(sorted(base_env.items())), keep)
+        current = getattr(self, "_template", None)
+        if current is not None and (getattr(self, "_template_key", None) != key or not current.alive()):
+            current.close()
+            current = None
+        if current is None:
+            try:
+                current = tpl.Template(argv[:-1], dict(base_env, HOME="/", TMPDIR="/tmp"), pass_fds=keep)
+            except tpl.TemplateError:
+                self._template_broken = True  # this launcher spawns from now on
+                self._template = None
+                return None
+            self._template, self._template_key = current, key
+        try:
+            return tpl.fork_worker(current, config, env, extra.get("user"), extra.get("group"), keep)
+        except tpl.TemplateError:
+            current.close()
+            self._template = None  # the next worker gets a new template; this one is spawned
+            return None
+
+    def close_template(self) -> None:
+        current = getattr(self, "_template", None)
+        if current is not None:
+            current.close()
+            self._template = None
+
+    def close(self) -> None:
+        self.close_template()

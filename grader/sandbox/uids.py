@@ -382,6 +382,7 @@ class SlotProcessLauncher(ProcessLauncher):
 
     def close(self) -> None:
         """Give the uid back (a later worker claims one again)."""
+        self.close_template()
         if self._claim:
             self._claim.release()
             self._claim = None

@@ -228,15 +228,16 @@ def _describe(module):
     return functions
 
 
-def main():
-    config = json.loads(sys.argv[1])
+def main(config=None, wire=None):
+    config = json.loads(sys.argv[1]) if config is None else config
     # keep the protocol pipes on private descriptors; the student's prints go to stderr's pipe
     fd_in, fd_out = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.dup2(2, 1)
+    os.close(devnull)
     _apply_limits(config.get("limits", {}))
-    wire = _load_wire()
+    wire = wire or _load_wire()
     import numpy  # noqa: F401 - loaded before the student's code, which expects it
 
     # Up and fenced in, no student code run yet: from here on, a failure is the submission's (see
@@ -264,5 +265,155 @@ def main():
     worker.serve()
 
 
+# ---------------------------------------------------------------- the template (zygote)
+#
+# ``python -I worker.py --template``: a process that has imported numpy and this file's code and
+# waits on a control socket from the grader. For each worker it receives a request (the worker's
+# config, environment, uid to drop to, descriptors to keep) and three descriptors (the worker's
+# stdin, stdout and stderr pipes), forks, and answers with the child's pid; it reports every
+# child's exit status. It never runs student code itself and never reuses a child: each worker is
+# a fresh fork of a template that only ever held the grader's own code. The child fences itself in
+# exactly as a spawned worker does (new session, descriptors, uid, environment, working folder,
+# rlimits, import blocker) before it imports the student's module (see ``main``).
+
+
+def _child(request, fds, control, wakeup):
+    """In the forked child: become a fresh worker, then run ``main``. Never returns."""
+    code = 70
+    try:
+        os.setsid()  # its own session and process group, as start_new_session=True gives a spawned one
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+        keep = {0, 1, 2} | {int(k) for k in request.get("keep_fds", [])}
+        for fd in _open_fds():
+            if fd not in keep:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        import ctypes
+        import signal
+
+        # the signal dispositions of a freshly started interpreter (SIGPIPE stays ignored, as Python sets it)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.set_wakeup_fd(-1)
+        uid, gid = request.get("uid"), request.get("gid")
+        if uid is not None:
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+        # dumpable, as a spawned worker is after its exec (a change of uid, and the template's own setting,
+        # make it non-dumpable, which hides /proc/self/fd: the interpreter's prefix may be reached through it)
+        ctypes.CDLL(None, use_errno=True).prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE
+        os.environ.clear()
+        os.environ.update(request.get("env", {}))
+        os.chdir(request["config"]["workdir"])
+        sys.argv[1:] = [json.dumps(request["config"])]  # what a spawned worker's argv holds
+        _fresh_random()
+        main(request["config"], _TEMPLATE_WIRE)
+        code = 0
+    except BaseException:  # noqa: BLE001 - whatever happens, the child never returns into the template's loop
+        try:
+            traceback.print_exc()
+            sys.stderr.flush()
+        except BaseException:  # noqa: BLE001
+            pass
+    os._exit(code)
+
+
+def _fresh_random():
+    """A fork copies the template's random states: draw fresh seeds, as a new interpreter would."""
+    if "numpy.random" in sys.modules:
+        sys.modules["numpy.random"].seed()
+    if "random" in sys.modules:
+        sys.modules["random"].seed()
+
+
+def _open_fds():
+    try:
+        return [int(n) for n in os.listdir("/proc/self/fd")]
+    except OSError:
+        return list(range(3, 1024))
+
+
+_TEMPLATE_WIRE = None
+
+
+def template_main(control_fd: int):
+    """Serve fork requests on ``control_fd`` (a SOCK_SEQPACKET socket) until it closes."""
+    global _TEMPLATE_WIRE
+    import select
+    import signal
+    import socket
+
+    _TEMPLATE_WIRE = _load_wire()
+    import ctypes
+    import inspect  # noqa: F401 - used by every child (_describe)
+    import resource  # noqa: F401 - used by every child (_apply_limits)
+
+    import numpy  # noqa: F401 - the point of the template: every child starts with numpy imported
+
+    try:
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG: end with the grader
+        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: no ptrace or /proc/<pid>/mem by a same-uid process
+    except (OSError, AttributeError):
+        pass
+    control = socket.socket(fileno=control_fd)
+    control.setblocking(True)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    os.set_blocking(wake_r, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the grader, which ends the template
+    control.sendmsg([json.dumps({"status": "template-ready", "pid": os.getpid()}).encode()])
+    while True:
+        ready, _, _ = select.select([control, wake_r], [], [])
+        if wake_r in ready:
+            try:
+                os.read(wake_r, 4096)
+            except BlockingIOError:
+                pass
+        while True:  # reap and report every child that ended
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            control.sendmsg([json.dumps({"exit": pid, "code": os.waitstatus_to_exitcode(status)}).encode()])
+        if control not in ready:
+            continue
+        try:
+            msg, fds, _flags, _addr = socket.recv_fds(control, 65536, 3)
+        except OSError:
+            os._exit(0)
+        if not msg:
+            os._exit(0)  # the grader closed the control socket
+        try:
+            request = json.loads(msg)
+        except ValueError:
+            for fd in fds:
+                os.close(fd)
+            continue
+        if len(fds) != 3:
+            for fd in fds:
+                os.close(fd)
+            control.sendmsg([json.dumps({"error": "expected three descriptors"}).encode()])
+            continue
+        pid = os.fork()
+        if pid == 0:
+            _child(request, fds, control, wake_r)
+        for fd in fds:
+            os.close(fd)
+        control.sendmsg([json.dumps({"pid": pid}).encode()])
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--template":
+        template_main(int(sys.argv[2]))
+    else:
+        main()
