@@ -301,6 +301,65 @@ class DlsLayer(Layer):
             out.update(dWx="dWax", dWh="dWaa", db="dba")
         return out
 
+    # ------------------------------------------------------------------ snippets (property checks)
+
+    # the functions a snippet may import (search(): the ones it calls)
+    # the functions a property's snippet may import (properties.search keeps the ones it calls)
+    snippet_functions = ("rnn_cell_forward", "rnn_cell_backward", "rnn_forward", "rnn_backward",
+                         "lstm_cell_forward", "lstm_cell_backward", "lstm_forward", "lstm_backward")
+
+    @property
+    def data_names(self) -> tuple[str, ...]:
+        """The forward's array arguments (the parameters dict aside): xt, a_prev[, c_prev] or x, a0."""
+        return tuple(n for n in self.input_names if n not in self.param_names)
+
+    def snippet_args(self, suffix: str = "", transform=None) -> str:
+        """'xt, a_prev, parameters' (``transform`` rewrites each data argument, e.g. to slice the batch)."""
+        data = [(transform or (lambda n: n))(n + suffix) for n in self.data_names]
+        return ", ".join(data + ["parameters" + suffix])
+
+    def snippet_call(self, suffix: str = "") -> str:
+        """'a_next, yt_pred, cache = rnn_cell_forward(xt, a_prev, parameters)'."""
+        outs = ", ".join(n + suffix for n in self.output_names + ("caches" if self.sequence else "cache",))
+        return f"{outs} = {self.forward}({self.snippet_args(suffix)})"
+
+    def snippet_inputs(self, dims: dict, seed: int, x_scale: float = 1.0, suffix: str = "") -> list[str]:
+        """Python lines that rebuild ``draw(np.random.default_rng(seed), dims, x_scale)`` in DLS names."""
+        from .checks import cases
+
+        shapes = self.ref.shapes(dims)
+        H, Y = dims["H"], dims["Y"]
+        s = suffix
+        lines = [f"rng = np.random.default_rng({seed})  # the grader's random draw, in the DLS layout"]
+        dls_name = {"x": "x" if self.sequence else "xt", "h0": "a0", "prev_h": "a_prev", "prev_c": "c_prev"}
+        lstm_tmp = {"Wx": "W_xt_cols", "Wh": "W_a_cols", "b": "b_cols"}
+        for name, _ in self.ref.inputs:
+            shape = shapes[name]
+            draw = cases._RECIPES.get(name, cases._DEFAULT)[1].format(s=shape, s0=shape[0])
+            if name in dls_name:
+                t = ".transpose(2, 0, 1)" if len(shape) == 3 else ".T"
+                lines.append(f"{dls_name[name]}{s} = {draw}{t}")
+            elif self.lstm:
+                lines.append(f"{lstm_tmp[name]}{s} = {draw}")
+            elif name == "b":
+                lines.append(f"ba{s} = ({draw})[:, None]")
+            else:
+                lines.append(f"{'Wax' if name == 'Wx' else 'Waa'}{s} = ({draw}).T")
+        if self.lstm:
+            gates = ", ".join(f"W{g}{s}" for g in GATES)
+            lines.append(f"{gates} = (np.concatenate([W_a_cols{s}[:, k * {H}:(k + 1) * {H}].T, "
+                         f"W_xt_cols{s}[:, k * {H}:(k + 1) * {H}].T], axis=1) for k in range(4))")
+            lines.append(f"{', '.join(f'b{g}{s}' for g in GATES)} = "
+                         f"(b_cols{s}[k * {H}:(k + 1) * {H}, None] for k in range(4))")
+        w = self.param_names[-2]
+        lines.append(f"{w}{s} = rng.standard_normal({(Y, H)}) / np.sqrt({H})")
+        lines.append(f"by{s} = 0.5 * rng.standard_normal({(Y, 1)})")
+        if x_scale != 1.0:
+            x = dls_name["x"]
+            lines.append(f"{x}{s} = {x}{s} * {x_scale:g}")
+        lines.append(f"parameters{s} = {{" + ", ".join(f'"{n}": {n}{s}' for n in self.param_names) + "}")
+        return lines
+
     # ------------------------------------------------------------------ hints
 
     def forward_hint(self) -> str:

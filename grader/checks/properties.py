@@ -25,6 +25,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from ..diagnoses.detect import Evidence
 from ..spec import PARAMETERS, Layer, describe_dims
 from . import cases
+from ..sandbox.runner import CallOutcome
 from .base import CallFailed, Context, Skip, Verdict
 from .compare import fmt, norm_rel_error
 
@@ -65,10 +66,13 @@ class Example:
     seed: int
 
 
-def dims_strategy(sequence: bool, min_n: int = 1, min_t: int = 1):
+def dims_strategy(sequence: bool, min_n: int = 1, min_t: int = 1, classes: bool = False):
+    """``classes``: also draw Y (the DLS profile's n_y, the classes of the softmax output)."""
     fields = {"N": st.integers(min_n, 4), "D": st.integers(1, 4), "H": st.integers(1, 4)}
     if sequence:
         fields["T"] = st.integers(min_t, 5)
+    if classes:
+        fields["Y"] = st.integers(1, 4)
     return st.builds(Example, st.fixed_dictionaries(fields), st.integers(0, 2**16))
 
 
@@ -152,8 +156,12 @@ def _replay(body, examples, found: dict) -> bool:
 
 
 def search(ctx: Context, strategy, body: Callable[[Example], None], function: str, hint: str,
-           describe: Callable[[Example], tuple[dict, list[str]]], passed: str) -> Verdict:
-    """Run ``body`` on examples; turn the smallest failure into a Verdict with a counterexample."""
+           describe: Callable[[Example], tuple[dict, list[str]]], passed: str,
+           where_text: Callable[[dict], str] | None = None, functions=None, extra: dict | None = None) -> Verdict:
+    """Run ``body`` on examples; turn the smallest failure into a Verdict with a counterexample.
+
+    For another API profile (grader/dls.py): ``where_text`` words the dims, ``functions`` are the names a
+    snippet may import, ``extra`` goes into the diagnosis evidence (e.g. the dialect)."""
     global replays
     found: dict = {}
     key = _example_key(ctx, strategy)
@@ -177,7 +185,9 @@ def search(ctx: Context, strategy, body: Callable[[Example], None], function: st
         return Verdict("passed", passed)
     example, exc = found["failure"]
     shapes, setup = describe(example)
-    if any(k in example.dims for k in "NTDH"):
+    if where_text is not None:
+        where = where_text(example.dims)
+    elif any(k in example.dims for k in "NTDH"):
         where = describe_dims(example.dims)
     else:
         where = ", ".join(f"{k} of shape {tuple(v)}" for k, v in example.dims.items())
@@ -189,7 +199,7 @@ def search(ctx: Context, strategy, body: Callable[[Example], None], function: st
     else:
         message, tail, bug, evidence, detect = exc.message, exc.tail, exc.bug, exc.evidence, exc.detect
     body_lines = setup + tail
-    used = [f for f in PARAMETERS if any(f + "(" in line for line in body_lines)] or [function]
+    used = [f for f in (functions or PARAMETERS) if any(f + "(" in line for line in body_lines)] or [function]
     counterexample = {
         "shapes": shapes,
         "description": f"fails when {where}: {message}",
@@ -198,7 +208,7 @@ def search(ctx: Context, strategy, body: Callable[[Example], None], function: st
     verdict = Verdict("failed", f"{function}: fails when {where} (smallest case found): {message}", hint,
                       {"dims": example.dims, "seed": example.seed}, counterexample=counterexample)
     if bug:
-        verdict.evidence = Evidence(function, "property", extra={"bug": bug, "evidence": evidence})
+        verdict.evidence = Evidence(function, "property", extra={"bug": bug, "evidence": evidence, **(extra or {})})
     elif detect is not None:
         verdict.evidence = detect
     if isinstance(exc, CallFailed) and exc.outcome.status == "error":
@@ -215,6 +225,8 @@ def search(ctx: Context, strategy, body: Callable[[Example], None], function: st
 def _layer_describe(layer: Layer, x_scale: float = 1.0):
     def describe(ex: Example):
         shapes = {k: list(v) for k, v in layer.shapes(ex.dims).items() if k in layer.input_names}
+        if layer.dialect != "cs231n":
+            return shapes, layer.snippet_inputs(ex.dims, ex.seed, x_scale)
         return shapes, cases.inputs_source(layer, ex.dims, ex.seed, x_scale)
     return describe
 
@@ -225,8 +237,8 @@ def _inputs(layer: Layer, ex: Example, x_scale: float = 1.0) -> dict:
 
 def _fwd(ctx: Context, layer: Layer, inputs: dict, keep: bool = False):
     returns = ["array"] * len(layer.outputs) + ["handle" if keep else "drop"]
-    values = ctx.call(layer.forward, [inputs[n] for n in layer.input_names],
-                      f"{layer.forward}({', '.join(layer.input_names)})", returns)
+    call = f"{layer.forward}({', '.join(layer.input_names)})" if layer.dialect == "cs231n" else layer.call_text(layer.forward)
+    values = ctx.call(layer.forward, layer.forward_args(inputs), call, returns)
     outs, cache = values[:-1], values[-1]
     for name, o in zip(layer.output_names, outs):
         if not isinstance(o, np.ndarray):
@@ -235,8 +247,16 @@ def _fwd(ctx: Context, layer: Layer, inputs: dict, keep: bool = False):
 
 
 def _bwd(ctx: Context, layer: Layer, upstream: dict, cache):
-    values = ctx.call(layer.backward, [upstream[n] for n in layer.upstream_names] + [cache],
-                      f"{layer.backward}({', '.join(layer.upstream_names)}, cache)")
+    if layer.dialect != "cs231n":
+        call = layer.call_text(layer.backward)
+        values = ctx.call(layer.backward, [upstream[n] for n in layer.upstream_names] + [cache], call,
+                          layer.returns(layer.backward))
+        values, problem = layer.backward_values(values)
+        if values is None:  # e.g. a gradient dict without a key: the student's return value
+            raise CallFailed(CallOutcome("bad_return", detail=problem), layer.backward, call)
+    else:
+        values = ctx.call(layer.backward, [upstream[n] for n in layer.upstream_names] + [cache],
+                          f"{layer.backward}({', '.join(layer.upstream_names)}, cache)")
     for name, g in zip(layer.grad_names, values):
         if not isinstance(g, np.ndarray):
             raise PropertyFailed(f"{name} came back as {getattr(g, 'type_name', type(g).__name__)}, not an array", [])
@@ -264,6 +284,8 @@ def diff(a: np.ndarray, b: np.ndarray) -> str:
 
 def _upstream(layer: Layer, dims: dict, rng) -> dict:
     shapes = layer.shapes(dims)
+    if layer.dialect != "cs231n":
+        return {u: rng.standard_normal(shapes[o]) for u, o in layer.loss_pairs}
     return {"d" + n: rng.standard_normal(shapes[n]) for n in layer.output_names}
 
 
@@ -275,5 +297,9 @@ def _call_line(layer: Layer) -> str:
 def layer_search(ctx: Context, layer: Layer, function: str, body, hint: str, passed: str,
                  x_scale: float = 1.0, min_n: int = 1, min_t: int = 1) -> Verdict:
     """``search`` over (dims, seed) for a layer, describing examples by the layer's inputs."""
+    if layer.dialect != "cs231n":  # another API profile: its dims (with the classes Y), names and diagnoses
+        return search(ctx, dims_strategy(layer.sequence, min_n, min_t, classes=True), body, function, hint,
+                      _layer_describe(layer, x_scale), passed, where_text=layer.describe_dims,
+                      functions=layer.snippet_functions, extra={"dialect": layer.dialect})
     return search(ctx, dims_strategy(layer.sequence, min_n, min_t), body, function, hint,
                   _layer_describe(layer, x_scale), passed)

@@ -9,6 +9,7 @@ from .basic import api_check, basic_checks
 from .clipping import clipping_checks
 from .dynamics import dynamics_checks
 from .layers import layer_checks
+from .prop_dls import dls_property_checks
 from .prop_layers import all_layer_property_checks
 from .prop_other import no_mutation, other_property_checks
 from .tbptt import tbptt_checks
@@ -38,20 +39,21 @@ def api_checks(function: str) -> list[CheckDef]:
 
 
 def _dls_by_function() -> dict[str, list[CheckDef]]:
-    """The Coursera DLS profile (grader/dls.py): api, the value checks through the adapter, no_mutation.
-
-    The Hypothesis property checks are not in this profile: their reproduction snippets are
-    written in the CS231n layout (docs/dls.md)."""
+    """The Coursera DLS profile (grader/dls.py): api, the value checks through the adapter, the property
+    checks in DLS names and layout (prop_dls.py), no_mutation last."""
     from ..dls import DLS_LAYERS
 
     table: dict[str, list[CheckDef]] = {}
     for layer in DLS_LAYERS:
         values = layer_checks(layer)
+        cell = next((c for c in DLS_LAYERS if c.exercise == layer.exercise and not c.sequence), None)
+        props = dls_property_checks(layer, cell if layer.sequence else None)
         for function in (layer.forward, layer.backward):
             params = layer.parameters(function)
             table[function] = (
                 [CheckDef("", function, "api", "api", api_check(function, params, "the DLS assignment"))]
                 + [c for c in values if c.function == function]
+                + [c for c in props if c.function == function]
                 + [CheckDef("", function, "no_mutation", "property", no_mutation(function, params, layer.forward))])
     return table
 
