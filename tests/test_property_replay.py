@@ -50,3 +50,39 @@ def test_a_search_that_failed_in_an_unexpected_way_is_not_recorded(tmp_path, mon
         launcher.close()
     assert after == fresh
     assert dict((v[0], v[1]) for v in fresh)["rnn.rnn_step_forward.batch_independent"] == "failed"
+
+
+def _generated(strategy, thorough=True):
+    """The examples one passing search draws (every example passes, so nothing is shrunk)."""
+    class Ctx:
+        pass
+
+    ctx = Ctx()
+    ctx.thorough = thorough
+    seen, found = [], {}
+    assert properties._hypothesis_search(ctx, strategy, seen.append, found)
+    return [repr(vars(e)) for e in seen]
+
+
+def test_examples_do_not_depend_on_which_local_modules_are_imported(tmp_path, monkeypatch):
+    """Hypothesis mixes constants of "local" modules into its draws: importing one changed the
+    examples, so the same seed could give a different verdict on another machine or install."""
+    from hypothesis.internal.conjecture import providers
+
+    from grader.checks import prop_other
+
+    strategy = prop_other._grads_strategy().map(prop_other._Ex)  # the clipping properties' strategy
+    with properties.without_local_constants():
+        before = _generated(strategy)
+    unpinned_before = _generated(strategy)
+    module = tmp_path / "course_constants_module.py"
+    module.write_text("".join(f"V{v} = {v}\n" for v in range(5, 60000, 997)))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    __import__(module.stem)
+    try:
+        assert _generated(strategy) != unpinned_before  # the hazard is real: the pool changed the draws
+        with properties.without_local_constants():
+            assert _generated(strategy) == before
+        assert len(providers._get_local_constants()) > 0  # and the pool is back for everyone else
+    finally:
+        monkeypatch.delitem(__import__("sys").modules, module.stem)

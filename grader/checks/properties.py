@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -155,6 +156,31 @@ def _replay(body, examples, found: dict) -> bool:
     return True
 
 
+@contextmanager
+def without_local_constants():
+    """Hypothesis (6.13x and later) mixes into its draws constants it finds in "local" modules: every
+    imported module outside site-packages and the standard library. Which modules those are depends on
+    how rnngrade was installed (editable or not), on the working directory and on what the process
+    imported before, so the same seed drew different examples -- and could reach a different verdict
+    -- on a student's machine, the instructor's and CI (seen as order-dependent test failures). Our
+    searches draw from Hypothesis's fixed global constants only; other Hypothesis users in the same
+    process (a course's own tests next to the pytest plugin) get the pool back afterwards."""
+    try:
+        from hypothesis.internal.conjecture import providers
+
+        original, empty, cache = providers._get_local_constants, providers.Constants(), providers.CONSTANTS_CACHE
+    except (ImportError, AttributeError):  # a Hypothesis without local constants: nothing to pin
+        yield
+        return
+    cache.cache.clear()  # it holds constants drawn from the local pool, keyed by type and bounds
+    providers._get_local_constants = lambda: empty
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        cache.cache.clear()
+
+
 def search(ctx: Context, strategy, body: Callable[[Example], None], function: str, hint: str,
            describe: Callable[[Example], tuple[dict, list[str]]], passed: str,
            where_text: Callable[[dict], str] | None = None, functions=None, extra: dict | None = None) -> Verdict:
@@ -164,19 +190,20 @@ def search(ctx: Context, strategy, body: Callable[[Example], None], function: st
     snippet may import, ``extra`` goes into the diagnosis evidence (e.g. the dialect)."""
     global replays
     found: dict = {}
-    key = _example_key(ctx, strategy)
-    recorded = _EXAMPLES.get(key) if key is not None else None
-    if recorded is not None and _replay(body, recorded, found):
-        replays += 1
-    else:
-        found.clear()
-        seen: list = []
-        body = _recording(body, seen)
-        clean = _hypothesis_search(ctx, strategy, body, found)
-        # only a search in which no example failed in any way generated exactly the examples in `seen` (a
-        # failure, even one the body did not expect, makes Hypothesis shrink: then `seen` holds shrink steps)
-        if clean and key is not None and "failure" not in found and key == _example_key(ctx, strategy):
-            _EXAMPLES[key] = tuple(seen)
+    with without_local_constants():
+        key = _example_key(ctx, strategy)
+        recorded = _EXAMPLES.get(key) if key is not None else None
+        if recorded is not None and _replay(body, recorded, found):
+            replays += 1
+        else:
+            found.clear()
+            seen: list = []
+            body = _recording(body, seen)
+            clean = _hypothesis_search(ctx, strategy, body, found)
+            # only a search in which no example failed in any way generated exactly the examples in `seen` (a
+            # failure, even one the body did not expect, makes Hypothesis shrink: then `seen` holds shrink steps)
+            if clean and key is not None and "failure" not in found and key == _example_key(ctx, strategy):
+                _EXAMPLES[key] = tuple(seen)
     if "abort" in found:
         raise found["abort"]
     if "skip" in found and "failure" not in found:
