@@ -226,6 +226,11 @@ class SandboxLauncher:
                 bound.append(host)
         for etc in ("/etc/alternatives", "/etc/ld.so.cache"):
             a += ["--ro-bind-try", etc, etc]
+        # writable: a size-limited /tmp holding the working folder. Mounted before the interpreter is
+        # bound: bwrap mounts in order, so a tmpfs mounted after would hide a Python installed under
+        # /tmp (a virtualenv there: "bwrap: execvp /tmp/venv/bin/python: No such file or directory").
+        tmp_bytes = str(self.tmp_mb << 20)
+        a += ["--perms", "1777", "--size", tmp_bytes, "--tmpfs", "/tmp"]
         # the interpreter
         for p in runtime.runtime_paths():
             if not _under(p, bound):
@@ -241,9 +246,7 @@ class SandboxLauncher:
                     a += ["--ro-bind", d, d]
         for d in masked:
             a += ["--remount-ro", d]
-        # writable: a size-limited /tmp holding the working folder; the submission read-only
-        tmp_bytes = str(self.tmp_mb << 20)
-        a += ["--perms", "1777", "--size", tmp_bytes, "--tmpfs", "/tmp"]
+        # the submission read-only
         student = config.student_dir.rstrip("/")
         a += ["--ro-bind", student, student]
         if _under(config.workdir, ["/tmp"]):

@@ -208,3 +208,23 @@ def test_a_root_grader_that_cannot_drop_its_uid_says_so_loudly(monkeypatch):
         assert grade(str(CORRECT), ["clipping"], launcher=launcher).all_passed  # still grades, at process level
     finally:
         launcher.close()
+
+
+def test_the_sandbox_works_for_a_python_installed_under_tmp(tmp_path):
+    """A virtualenv under /tmp (common in CI) was hidden by the sandbox's own /tmp tmpfs, mounted after
+    the interpreter: 'bwrap: execvp /tmp/.../bin/python: No such file or directory', so grading fell back
+    to the process level. The venv sees this checkout's grader and numpy through the base site-packages."""
+    if sandbox_reason():
+        pytest.skip(sandbox_reason())
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="rnngrade-venv-", dir="/tmp") as venv:
+        os.chmod(venv, 0o755)  # as a venv made by hand would be (the worker's uid must read it)
+        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", venv], check=True)
+        python = os.path.join(venv, "bin", "python")
+        code = ("import sys; sys.path.insert(0, %r)\n"
+                "from grader.sandbox.isolation import sandbox_probe\n"
+                "print('PROBE:' + sandbox_probe())" % str(REPO))
+        p = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        assert p.returncode == 0, p.stderr
+        assert sys.prefix != venv and p.stdout.strip().endswith("PROBE:"), p.stdout + p.stderr
