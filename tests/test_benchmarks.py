@@ -46,7 +46,7 @@ def test_quick_run_writes_every_section(tmp_path):
     fd = {r["function"]: r for r in data["fd"]}
     assert {"rnn_step_backward", "rnn_backward"} <= set(fd)
     for r in fd.values():
-        assert r["forward_calls"] >= 3 and r["backward_calls"] >= 1  # the cache, then two per probed array
+        assert r["forward_calls"] >= 3 and r["backward_calls"] >= 1  # the cache, then two per joint direction
         assert _num(r["check_s"]) and r["pair_s"] > 0 and _num(r["ratio"])
 
     b = data["bulk"]
