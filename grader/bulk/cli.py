@@ -38,6 +38,8 @@ def _fail(message: str, hint: str = "") -> None:
               help="CSV with columns id, name and (optional) email: maps LMS identities to your ids.")
 @click.option("--exercise", "-e", "exercise_ids", multiple=True, metavar="ID",
               help="Only grade this exercise (repeatable). See `rnngrade exercises`.")
+@click.option("--api", type=click.Choice(["cs231n", "dls"]), default="cs231n", show_default=True,
+              help="The exercise API of the class: cs231n, or dls for the Coursera step-by-step functions (docs/dls.md).")
 @click.option("--seed", type=int, default=None, help="Seed for the hidden random cases (default: the course's fixed seed).")
 @click.option("--call-seconds", type=click.FloatRange(0.05, 600), default=None,
               help="Time limit per call into student code [default: each exercise's TOML value].")
@@ -52,7 +54,7 @@ def _fail(message: str, hint: str = "") -> None:
               help="auto: a live bar on a terminal, a line every few seconds otherwise.")
 @launcher_option
 def grade_command(submissions: Path, out: Path, jobs, dask_address, force, roster, exercise_ids, seed, call_seconds, import_seconds,
-                  budget_seconds, allowed, thorough, progress, isolation="auto") -> None:
+                  budget_seconds, allowed, thorough, progress, isolation="auto", api="cs231n") -> None:
     """Grade a whole class: SUBMISSIONS is a folder or a .zip, one file or folder per student or
     an LMS bulk download (Canvas, Moodle, Gradescope export, GitHub Classroom).
 
@@ -86,7 +88,7 @@ def grade_command(submissions: Path, out: Path, jobs, dask_address, force, roste
     blocked = tuple(m for m in DEFAULT_BLOCKED_IMPORTS if m not in allowed or m in GRADER_PACKAGES)
     exercise_ids = tuple(dict.fromkeys(exercise_ids))  # `-e rnn -e rnn` grades rnn once
     config = Config(exercise_ids, DEFAULT_SEED if seed is None else seed, call_seconds, import_seconds,
-                    budget_seconds, blocked, thorough)
+                    budget_seconds, blocked, thorough, api)
     opts = BatchOptions(submissions, out, jobs or default_jobs(), force, roster, config, progress, dask=dask_address)
     # probe once here (warning prominently when only `process` works); every slot process then builds
     # its own launcher of that level, which claims a uid of its own when running as root

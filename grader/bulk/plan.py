@@ -37,6 +37,7 @@ class Config:
     budget_seconds: float = 120.0  # the whole grading of one submission
     blocked_imports: tuple[str, ...] = DEFAULT_BLOCKED_IMPORTS
     thorough: bool = False
+    api: str = "cs231n"  # the exercise API of the class (docs/dls.md): which exercise set grades it
 
     def limits(self) -> Limits:
         changes = {}
@@ -49,14 +50,15 @@ class Config:
     def exercises(self, directory: Path | None = None) -> dict[str, Exercise]:
         """The exercises, from the bundled TOML files or from ``directory`` (a Dask worker grades
         with the client's TOML contents, written to a private folder: see ``remote``)."""
-        found = load_exercises(directory)
+        found = load_exercises(directory, api=self.api)
         if self.call_seconds is not None:
             found = {k: replace(ex, call_seconds=self.call_seconds) for k, ex in found.items()}
         return found
 
     def as_dict(self) -> dict:
         tomls = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(exercises_dir().glob("*.toml"))}
-        return {
+        profile = {"api": self.api} if self.api != "cs231n" else {}  # absent for cs231n: earlier keys unchanged
+        return {**profile,
             "exercises": list(self.exercise_ids) or "all",
             "seed": self.seed,
             "limits": asdict(self.limits()),

@@ -55,7 +55,7 @@ class Slot:
                 result = engine.grade(sub, list(cfg.exercise_ids) or None, seed=cfg.seed, limits=self.limits,
                                       launcher=self.launcher, exercises=self.exercises,
                                       blocked_imports=cfg.blocked_imports, thorough=cfg.thorough,
-                                      budget_seconds=cfg.budget_seconds)
+                                      budget_seconds=cfg.budget_seconds, api=cfg.api)
             except Exception as exc:  # noqa: BLE001 - a grader bug is an infrastructure error, never a 0
                 result, error = None, "".join(traceback.format_exception(exc))
             else:

@@ -7,6 +7,7 @@ submission calling ``os._exit(0)`` at import). Generated rather than hand-writte
 in ``docs/examples/autograding.json`` cannot drift from the points in ``exercises/*.toml``:
 
     python -m grader.integrations.classroom > docs/examples/autograding.json
+    python -m grader.integrations.classroom --api dls --submission rnn_utils.py   # a DLS course
 
 (a test compares the file with this output).
 """
@@ -46,8 +47,17 @@ def classroom_tests(exercises: dict[str, Exercise], submission: str = "rnn_layer
     return {"tests": tests}
 
 
-def main() -> None:
-    sys.stdout.write(json.dumps(classroom_tests(load_exercises()), indent=2) + "\n")
+def main(argv=None) -> None:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m grader.integrations.classroom",
+                                 description="Print a GitHub Classroom autograding.json: one test per exercise.")
+    ap.add_argument("--api", choices=("cs231n", "dls"), default="cs231n",
+                    help="the API profile's exercises (dls: the Coursera step-by-step functions, docs/dls.md)")
+    ap.add_argument("--submission", default="rnn_layers.py", help="the file the student's repository holds")
+    args = ap.parse_args(argv)
+    tests = classroom_tests(load_exercises(api=args.api), submission=args.submission)
+    sys.stdout.write(json.dumps(tests, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -119,3 +119,25 @@ def test_classroom_commands_pass_only_on_full_marks_from_the_json(tmp_path):
         p = subprocess.run(["sh", "-c", clipping["run"]], cwd=tmp_path, env=env, capture_output=True, text=True,
                            timeout=120)
         assert (p.returncode == 0) == passes, p.stdout + p.stderr
+
+
+def test_classroom_file_for_a_dls_course_grades_the_dls_exercises(tmp_path):
+    from grader.integrations.classroom import main as classroom_main
+
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        classroom_main(["--api", "dls", "--submission", "rnn_utils.py"])
+    tests = json.loads(buf.getvalue())["tests"]
+    assert [t["name"] for t in tests] == ["DLS: RNN step by step (dls_rnn)", "DLS: LSTM step by step (dls_lstm)"]
+    lstm = tests[1]
+    correct = ROOT / "examples" / "dls_correct" / "rnn_utils_dls.py"
+    buggy = correct.read_text() + "\n\n" + (ROOT / "tests" / "dls" / "bugs" / "lstm_backward_old_official.py").read_text()
+    env = {"PATH": f"{_bin(tmp_path)}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    for source, passes in ((correct.read_text(), True), (buggy, False)):
+        (tmp_path / "rnn_utils.py").write_text(source)
+        p = subprocess.run(["sh", "-c", lstm["run"]], cwd=tmp_path, env=env, capture_output=True, text=True,
+                           timeout=180)
+        assert (p.returncode == 0) == passes, p.stdout + p.stderr
