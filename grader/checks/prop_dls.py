@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .base import CheckDef, Context, Verdict
+from .prop_layers import raise_not_finite
 from .properties import PropertyFailed, _bwd, _fwd, _inputs, _same, _upstream, diff, layer_search
 
 
@@ -322,13 +323,6 @@ def dls_stable(layer, backward: bool):
     x = layer.data_names[0]
     bounded = {"a_next", "a"}
 
-    def _finite_at_scale_one(ctx: Context, ex) -> bool:
-        """Only an overflow at large inputs is `unstable-activation`; NaN everywhere is another bug."""
-        outs, cache = _fwd(ctx, layer, _inputs(layer, ex), keep=backward)
-        if backward:
-            outs = _bwd(ctx, layer, _upstream(layer, ex.dims, np.random.default_rng(ex.seed + 3)), cache)
-        return all(np.all(np.isfinite(o)) for o in outs)
-
     def run(ctx: Context) -> Verdict:
         def body(ex):
             inputs = _inputs(layer, ex, x_scale=1000.0)
@@ -337,7 +331,6 @@ def dls_stable(layer, backward: bool):
             if backward:
                 upstream = _upstream(layer, ex.dims, np.random.default_rng(ex.seed + 3))
                 named = dict(zip(layer.grad_names, _bwd(ctx, layer, upstream, cache)))
-            warnings = "; ".join(ctx.last_warnings)
             for name, o in named.items():
                 shown = f"gradients[{name!r}]" if backward else name
                 if not np.all(np.isfinite(o)):
@@ -349,15 +342,7 @@ def dls_stable(layer, backward: bool):
                                    _dls_print(f"np.isfinite(gradients[{name!r}]).all()", "should be True")])
                     else:
                         tail.append(_dls_print(f"np.isfinite({name}).all()", "should be True"))
-                    if not _finite_at_scale_one(ctx, ex):
-                        raise PropertyFailed(f"{shown} contains NaN or inf even for ordinary inputs",
-                                             [f"{x} = {x} / 1000  # ordinary inputs: it fails already"] + tail)
-                    raise PropertyFailed(
-                        f"with inputs of about 1e3 (pre-activations of that size), {shown} contains NaN or inf"
-                        + (f" (the worker reported: {warnings})" if warnings else ""), tail,
-                        bug="unstable-activation",
-                        evidence=f"{shown} is finite for ordinary inputs but not at pre-activations of ~1e3"
-                        + (f"; {warnings}" if warnings else ""))
+                    raise_not_finite(ctx, layer, ex, backward, shown, tail, f"{x} = {x} / 1000")
                 if not backward and name in bounded and np.max(np.abs(o)) > 1 + 1e-9:
                     raise PropertyFailed(f"{name} has entries of magnitude {np.max(np.abs(o)):.3g} > 1, impossible "
                                          "for a tanh- or gate-bounded state",

@@ -106,15 +106,30 @@ def causal(layer: Layer):
     return run
 
 
+def finite_at_scale_one(ctx: Context, layer: Layer, ex, backward: bool) -> bool:
+    """Only an overflow at large inputs is `unstable-activation`; NaN everywhere is another bug."""
+    outs, cache = _fwd(ctx, layer, _inputs(layer, ex), keep=backward)
+    if backward:
+        outs = _bwd(ctx, layer, _upstream(layer, ex.dims, np.random.default_rng(ex.seed + 3)), cache)
+    return all(np.all(np.isfinite(o)) for o in outs)
+
+
+def raise_not_finite(ctx: Context, layer: Layer, ex, backward: bool, shown: str, tail: list[str], rescale: str):
+    """The failure of `stable_large_inputs` for an output or gradient ``shown`` with NaN or inf at ~1e3."""
+    warnings = "; ".join(ctx.last_warnings)
+    if not finite_at_scale_one(ctx, layer, ex, backward):
+        raise PropertyFailed(f"{shown} contains NaN or inf even for ordinary inputs",
+                             [f"{rescale}  # ordinary inputs: it fails already"] + tail)
+    raise PropertyFailed(
+        f"with inputs of about 1e3 (pre-activations of that size), {shown} contains NaN or inf"
+        + (f" (the worker reported: {warnings})" if warnings else ""), tail,
+        bug="unstable-activation",
+        evidence=f"{shown} is finite for ordinary inputs but not at pre-activations of ~1e3"
+        + (f"; {warnings}" if warnings else ""))
+
+
 def stable(layer: Layer, backward: bool):
     function = layer.backward if backward else layer.forward
-
-    def _finite_at_scale_one(ctx: Context, ex) -> bool:
-        """Only an overflow at large inputs is `unstable-activation`; NaN everywhere is another bug."""
-        outs, cache = _fwd(ctx, layer, _inputs(layer, ex), keep=backward)
-        if backward:
-            outs = _bwd(ctx, layer, _upstream(layer, ex.dims, np.random.default_rng(ex.seed + 3)), cache)
-        return all(np.all(np.isfinite(o)) for o in outs)
 
     def run(ctx: Context) -> Verdict:
         def body(ex):
@@ -124,7 +139,6 @@ def stable(layer: Layer, backward: bool):
             if backward:
                 upstream = _upstream(layer, ex.dims, np.random.default_rng(ex.seed + 3))
                 named = dict(zip(layer.grad_names, _bwd(ctx, layer, upstream, cache)))
-            warnings = "; ".join(ctx.last_warnings)
             for name, o in named.items():
                 if not np.all(np.isfinite(o)):
                     tail = [_call_line(layer)]
@@ -135,15 +149,7 @@ def stable(layer: Layer, backward: bool):
                                  "print([np.isfinite(g).all() for g in grads])  # should be all True"]
                     else:
                         tail.append(f"print(np.isfinite({name}).all())  # should be True")
-                    if not _finite_at_scale_one(ctx, ex):
-                        raise PropertyFailed(f"{name} contains NaN or inf even for ordinary inputs",
-                                             ["x = x / 1000  # ordinary inputs: it fails already"] + tail)
-                    raise PropertyFailed(
-                        f"with inputs of about 1e3 (pre-activations of that size), {name} contains NaN or inf"
-                        + (f" (the worker reported: {warnings})" if warnings else ""), tail,
-                        bug="unstable-activation",
-                        evidence=f"{name} is finite for ordinary inputs but not at pre-activations of ~1e3"
-                        + (f"; {warnings}" if warnings else ""))
+                    raise_not_finite(ctx, layer, ex, backward, name, tail, "x = x / 1000")
                 if name in ("next_h", "h") and np.max(np.abs(o)) > 1 + 1e-9:
                     raise PropertyFailed(f"{name} has entries of magnitude {np.max(np.abs(o)):.3g} > 1, impossible for "
                                          "a tanh- or gate-bounded state",
