@@ -191,3 +191,23 @@ def test_bptt_bug_example_attempts_only_the_rnn(graded):
     # the dynamics and training exercises measure the RNN too (asserted in tests/dynamics/)
     others = [c for e in result.exercises if e.id not in ("rnn", "dynamics", "training") for c in e.checks]
     assert others and {c.status for c in others} == {"skipped"}
+
+
+def test_fd_joint_disagreement_that_no_single_array_shows_is_still_a_failure(monkeypatch):
+    """matches_fd decides a pass on joint directions; if one disagrees but every array alone agrees (small
+    errors adding up), the check fails with the joint numbers instead of passing silently."""
+    from grader.checks import layers
+    from grader.engine import grade
+    from zoo_helpers import CORRECT
+
+    joint = {"all inputs #1": {"numeric": 1.0, "analytic": 1.5, "rel_error": 1 / 3}}
+    monkeypatch.setattr(layers, "_joint_probes", lambda *a, **k: (joint, False))
+    c = check(grade(str(CORRECT), ["rnn"]), "rnn.rnn_step_backward.matches_fd")
+    assert c.status == "failed" and c.score == 0
+    assert c.message.startswith("rnn_step_backward(dnext_h, cache) with ")
+    assert ("your gradients disagree with finite differences of your own rnn_step_forward along a random direction "
+            "through all inputs at once: your gradients give 1.5, the numerical derivative 1 (relative error 0.333"
+            in c.message)
+    assert "although each array on its own is within the tolerance" in c.message
+    assert set(c.metrics["probes"]) == {"all inputs #1", "dx", "dprev_h", "dWx", "dWh", "db"}
+    assert c.hint
