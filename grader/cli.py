@@ -19,6 +19,14 @@ EXIT_PASSED, EXIT_NOT_PASSED, EXIT_USAGE = 0, 1, 2
 DEFAULT_HTML = "rnngrade-report.html"
 
 
+def default_jobs() -> int:
+    """Processes for one ``check``: two where there are two cores (docs/performance.md), else one."""
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 2 if cores >= 2 else 1
+
+
 def _fail(message: str, hint: str = "") -> None:
     click.echo(f"error: {message}", err=True)
     if hint:
@@ -52,13 +60,16 @@ def main() -> None:
               help="The exercise API: CS231n rnn_layers.py, or the Coursera DLS step-by-step functions "
                    "(docs/dls.md); auto detects it from the function names.")
 @click.option("--verbose", "-v", is_flag=True, help="Also list passed API checks.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Grade groups of exercises in this many processes at once, each with its own worker "
+                   "[default: 2 on a machine with 2 or more cores, else 1].")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write JUnit XML (one testcase per check) for CI systems.")
 @click.option("--github/--no-github", default=None,
               help="GitHub Actions job summary and annotations (default: on when GITHUB_ACTIONS=true).")
 @launcher_option
 def check(submission: Path, exercise_ids, html_path: Path, no_html: bool, json_path, seed, allowed, thorough,
-          verbose, junit_path=None, github=None, isolation="auto", public=False, api="auto") -> None:
+          verbose, jobs=None, junit_path=None, github=None, isolation="auto", public=False, api="auto") -> None:
     """Grade SUBMISSION: a .py file, a Jupyter notebook (.ipynb), a folder with rnn_layers.py (or
     cs231n/rnn_layers.py, or one notebook), or a .zip.
 
@@ -80,16 +91,18 @@ def check(submission: Path, exercise_ids, html_path: Path, no_html: bool, json_p
         # the HTML renderer imports matplotlib while grading runs (grader/render/background.py); forked
         # first, while this process has no other thread
         report = None if no_html else BackgroundReport.start(html_path)
-        choose_in_background(isolation)  # the sandbox probe waits on a subprocess: overlap it with the imports
+        probe = choose_in_background(isolation)  # the sandbox probe waits on a subprocess: overlap it with the imports
         from .engine import DEFAULT_SEED, grade  # the checks, Hypothesis
 
         launcher = resolve_cli(isolation)
+        probe.join()  # grade() may fork (--jobs): no other thread may be running then
         from .release import PUBLIC_SEED, is_release
 
         public = public or is_release()  # a student release has no reference: public checks only
         result = grade(sub, list(exercise_ids) or None,
                        seed=seed if seed is not None else PUBLIC_SEED if public else DEFAULT_SEED,
-                       blocked_imports=blocked, thorough=thorough, launcher=launcher, public=public, api=api)
+                       blocked_imports=blocked, thorough=thorough, launcher=launcher, public=public, api=api,
+                       jobs=jobs or default_jobs())
     except (LoadError, KeyError, ExerciseConfigError) as exc:
         if report is not None:
             report.cancel()

@@ -72,6 +72,19 @@ class ExerciseResult:
     def count(self, status: str) -> int:
         return sum(c.status == status for c in self.checks)
 
+    def to_dict(self) -> dict:
+        return _plain(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ExerciseResult":
+        checks = []
+        for c in data["checks"]:
+            c = dict(c)
+            c["diagnosis"] = Diagnosis(**c["diagnosis"]) if c.get("diagnosis") else None
+            c["traceback"] = [Frame(**f) for f in c.get("traceback", [])]
+            checks.append(CheckResult(**c))
+        return cls(**dict(data, checks=checks))
+
 
 @dataclass
 class LoadNote:
@@ -130,16 +143,7 @@ class GradeResult:
         data = dict(data)
         data["submission"] = SubmissionInfo(**data["submission"])
         data["load_problems"] = [LoadNote(**p) for p in data.get("load_problems", [])]
-        exercises = []
-        for e in data.get("exercises", []):
-            checks = []
-            for c in e["checks"]:
-                c = dict(c)
-                c["diagnosis"] = Diagnosis(**c["diagnosis"]) if c.get("diagnosis") else None
-                c["traceback"] = [Frame(**f) for f in c.get("traceback", [])]
-                checks.append(CheckResult(**c))
-            exercises.append(ExerciseResult(**dict(e, checks=checks)))
-        data["exercises"] = exercises
+        data["exercises"] = [ExerciseResult.from_dict(e) for e in data.get("exercises", [])]
         return cls(**data)
 
 
