@@ -187,8 +187,31 @@ def _pow10_axis(ax, lo: float, hi: float) -> None:
     step = max(1, math.ceil(span / 6))
     ticks = list(range(math.floor(lo / step) * step, math.ceil(hi / step) * step + 1, step))
     ax.yaxis.set_major_locator(FixedLocator(ticks))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: "1" if v == 0 else f"1e{int(v)}"))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: _power_of_ten(10.0 ** v) if -300 < v < 300 else f"1e{int(v)}"))
     ax.set_ylim(lo - 0.05 * span, hi + 0.05 * span)
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def _power_of_ten(v: float, _pos=None) -> str:
+    """10⁻⁶ as plain text: matplotlib's default log labels are mathtext, whose parser costs ~40 ms a figure."""
+    if not v > 0:
+        return ""
+    e = math.log10(v)
+    if abs(e - round(e)) > 1e-9:
+        return f"{v:g}"
+    return "1" if round(e) == 0 else "10" + str(round(e)).translate(_SUPERSCRIPT)
+
+
+def _log_y(ax) -> None:
+    """A log y axis labelled in plain text (powers of ten; plain numbers on minor ticks of a short range)."""
+    from matplotlib.ticker import LogFormatter
+
+    *_, FuncFormatter, _ = _mpl()
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
+    ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
 
 
 def _plain_log_ticks(ax) -> None:
@@ -306,7 +329,7 @@ def clip_norm_svg(curve: dict) -> str | None:
     if not lengths or len(before) != len(lengths):
         return None
     fig, ax = _figure(7.0, 2.8)
-    ax.set_yscale("log")
+    _log_y(ax)
     ax.plot(lengths, [b if b and b > 0 else None for b in before], color=VERMILLION, lw=1.6, marker="s", ms=3.5,
             label="before clipping\n(the reference's gradient)")
     if len(after) == len(lengths):
@@ -367,7 +390,7 @@ def loss_svg(curve: dict, threshold=None, val_rmse=None, reference_val_rmse=None
     if not yours and not ref:
         return None
     fig, ax = _figure(7.0, 3.0)
-    ax.set_yscale("log")
+    _log_y(ax)
 
     def rmse(losses):
         return [math.sqrt(2 * v) if v is not None and v > 0 else None for v in losses]
@@ -408,7 +431,7 @@ def error_per_step_svg(steps) -> str | None:
     T = len(values)
     lags = [T - 1 - t for t in range(T)]
     fig, ax = _figure(5.0, 2.5)
-    ax.set_yscale("log")
+    _log_y(ax)
     finite = [v for v in values if v is not None]
     hi = max([v for v in finite if v > 0] + [WRONG * 10])
     right = [(k, max(v, FLOOR)) for k, v in zip(lags, values) if v is not None and v <= WRONG]
@@ -449,7 +472,7 @@ def error_per_gate_svg(gates) -> str | None:
     if not known:
         return None
     fig, ax = _figure(3.4, 2.4)
-    ax.set_yscale("log")
+    _log_y(ax)
     hi = max([v for _, v in known if v is not None and v > 0] + [WRONG * 10])
     xs = list(range(len(known)))
     heights, colours, hatches = [], [], []
