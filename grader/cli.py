@@ -90,6 +90,10 @@ def check(submission: Path, exercise_ids, html_path: Path, no_html: bool, json_p
         sub = load(submission, blocked)  # a bad path is a usage error before any sandbox probe
         # the HTML renderer imports matplotlib while grading runs (grader/render/background.py); forked
         # first, while this process has no other thread
+        if not no_html:
+            from .render import figure_cache
+
+            figure_cache.enable()  # re-runs skip drawing figures that came out the same (figure_cache.py)
         report = None if no_html else BackgroundReport.start(html_path)
         probe = choose_in_background(isolation)  # the sandbox probe waits on a subprocess: overlap it with the imports
         from .engine import DEFAULT_SEED, grade  # the checks, Hypothesis

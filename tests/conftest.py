@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import functools
+import os
 import tempfile
 from pathlib import Path
 
 import pytest
 
 from zoo_helpers import ROOT, ZOO, build_submission
+
+# `rnngrade check` run by the tests keeps its figure cache (grader/render/figure_cache.py) here, not in the
+# user's ~/.cache; one folder per test process, so the commands the tests run also exercise cache hits
+os.environ.setdefault("RNNGRADE_CACHE_DIR", tempfile.mkdtemp(prefix="rnngrade-test-cache-"))
 
 
 @functools.lru_cache(maxsize=None)

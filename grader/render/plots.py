@@ -23,6 +23,8 @@ import re
 from functools import lru_cache
 from grader.results import finite_or_none
 
+from . import figure_cache
+
 __all__ = ["decay_svg", "clip_norm_svg", "clip_value_svg", "loss_svg", "error_per_step_svg",
            "error_per_gate_svg"]
 
@@ -109,9 +111,16 @@ def _styled(draw):
     """Run a drawing function inside the report's matplotlib style (never the global rcParams)."""
 
     def styled(*args, **kwargs):
+        key = _key(draw.__name__, args, kwargs) if figure_cache.directory() is not None else None
+        cached = figure_cache.get(key) if key is not None else None
+        if cached is not None:
+            return cached
         matplotlib = _mpl()[0]
         with matplotlib.rc_context(_RC):
-            return draw(*args, **kwargs)
+            svg = draw(*args, **kwargs)
+        if key is not None and svg is not None:
+            figure_cache.put(key, svg)
+        return svg
 
     def wrapper(*args, **kwargs):
         if _collecting is not None:
