@@ -53,14 +53,14 @@ def directory() -> Path | None:
 def _version_tag() -> str:
     from importlib import metadata
 
-    from .. import __version__
-
-    try:
-        mpl = metadata.version("matplotlib")
-    except metadata.PackageNotFoundError:
-        mpl = "?"
+    versions = []
+    for package in ("rnngrade", "matplotlib"):
+        try:
+            versions.append(metadata.version(package))
+        except metadata.PackageNotFoundError:
+            versions.append("?")
     plots = hashlib.sha256(Path(__file__).with_name("plots.py").read_bytes()).hexdigest()[:16]
-    return f"{__version__}/{plots}/{mpl}"
+    return "/".join([*versions, plots])
 
 
 def _path(folder: Path, key: str) -> Path:
