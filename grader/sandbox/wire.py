@@ -140,6 +140,8 @@ def decode_header(head: bytes) -> dict:
     # json.loads accepts nesting up to the recursion limit; anything that later walks such a header
     # recursively (str(), repr(), a renderer) would raise RecursionError in the trusted parent, far
     # from here. Found by the adversarial corpus: reject deep headers now, as a protocol error.
+    if head.count(b"[") + head.count(b"{") <= MAX_HEADER_NESTING:
+        return header  # nesting cannot exceed the number of opening brackets (most frames: walk skipped)
     stack = [(header, 1)]
     while stack:
         node, depth = stack.pop()
