@@ -90,7 +90,7 @@ def grade(
                     timings[kind] = timings.get(kind, 0.0) + seconds
                 output += done["output"]
             else:  # the copy failed, or its import came out differently: grade the group here
-                timings["split_fallbacks"] = timings.get("split_fallbacks", 0) + 1
+                split.fallbacks += 1
                 results.update((r.id, r) for r in run.grade_group(session, hello, group, timings))
                 output = session.output
     finally:

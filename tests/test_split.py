@@ -80,11 +80,12 @@ def launcher():
 def test_two_jobs_give_the_same_result_as_one(launcher):
     path = ROOT / "examples" / "bptt_bug" / "rnn_layers.py"  # passes some checks, fails others
     one = engine.grade(str(path), launcher=launcher, jobs=1)
+    before = split.fallbacks
     two = engine.grade(str(path), launcher=launcher, jobs=2)
+    assert split.fallbacks == before  # the copy delivered its group
     assert [e.id for e in two.exercises] == [e.id for e in one.exercises]
     assert _comparable(two) == _comparable(one)
     assert (two.score, two.max_score) == (one.score, one.max_score) and one.score < one.max_score
-    assert "split_fallbacks" not in two.timings
     assert set(two.timings) >= {"property", "dynamics", "training"}
 
 
@@ -103,9 +104,10 @@ def test_a_copy_that_fails_costs_time_not_results(launcher, monkeypatch):
     ids = ["rnn", "clipping", "tbptt"]
     one = engine.grade(str(path), ids, launcher=launcher, jobs=1)
     monkeypatch.setattr(split, "Forked", Broken)
+    before = split.fallbacks
     two = engine.grade(str(path), ids, launcher=launcher, jobs=2)
     assert _comparable(two) == _comparable(one) and two.score == two.max_score
-    assert two.timings["split_fallbacks"] == 1
+    assert split.fallbacks == before + 1
 
 
 def test_printed_output_of_every_process_is_kept_and_import_output_once(launcher, tmp_path: Path):
@@ -115,7 +117,17 @@ def test_printed_output_of_every_process_is_kept_and_import_output_once(launcher
                             "def rnn_step_forward(x, prev_h, Wx, Wh, b):\n    print('rnn step!')\n", 1)
     source = source.replace("def lstm_step_forward(", "def _unused():\n    pass\n\n\ndef lstm_step_forward(", 1)
     (tmp_path / "rnn_layers.py").write_text(source)
+    before = split.fallbacks
     result = engine.grade(str(tmp_path / "rnn_layers.py"), ["rnn", "clipping"], launcher=launcher, jobs=2)
-    assert "split_fallbacks" not in result.timings and result.score == result.max_score
+    assert split.fallbacks == before and result.score == result.max_score
     assert result.output.count("imported!") == 1
     assert "rnn step!" in result.output  # printed in whichever process graded rnn
+
+
+def test_the_command_refuses_zero_jobs_with_a_usage_error():
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "grader", "check", str(ROOT / "examples" / "correct" / "rnn_layers.py"),
+                           "--jobs", "0", "--no-html"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "--jobs" in proc.stderr and "0" in proc.stderr
