@@ -16,14 +16,20 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import sys
+import time
 
 # Seconds one exercise costs on the reference machine while another group runs beside it (the
 # exercise durations in results.json of `rnngrade check` on the correct example), by kind. Only the
 # ratios matter: they balance the groups. Exercises of other kinds cost about this much per check.
 KIND_SECONDS = {"dynamics": 0.7, "training": 0.85}
 SECONDS_PER_CHECK = 0.011
+
+# How long the first process waits for a copy once its own group is done: this factor times its own
+# grading, at least MIN_PATIENCE seconds (a slow submission's group can take minutes and still be fine)
+PATIENCE_FACTOR, MIN_PATIENCE = 4.0, 300.0
 
 fallbacks = 0  # groups a forked copy did not deliver, so the first process graded them (tests, benchmarks)
 
@@ -88,12 +94,21 @@ class Forked:
         self.pid, self._read_end = pid, read_end
         self._done = False
 
-    def result(self):
-        """Wait for the child; its value, or None when it failed."""
+    def result(self, timeout: float | None = None):
+        """Wait for the child (at most ``timeout`` seconds, then it is stopped); its value, or None when it
+        failed or ran out of time."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         chunks = []
-        with os.fdopen(self._read_end, "rb") as stream:
-            while chunk := stream.read(1 << 16):
-                chunks.append(chunk)
+        while True:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and (left <= 0 or not select.select([self._read_end], [], [], left)[0]):
+                self.cancel()  # a copy that hangs (it never should): its group is graded by the caller
+                return None
+            chunk = os.read(self._read_end, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(self._read_end)
         _, status = os.waitpid(self.pid, 0)
         self._done = True
         if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:

@@ -60,6 +60,15 @@ def test_forked_returns_the_value_and_reports_any_failure_as_none():
     assert split.Forked(lambda: float("nan")).result() is None  # not JSON: never half a result
 
 
+def test_a_copy_that_does_not_answer_in_time_is_stopped():
+    helper = split.Forked(lambda: time.sleep(60))
+    started = time.monotonic()
+    assert helper.result(timeout=0.5) is None
+    assert time.monotonic() - started < 10
+    with pytest.raises(ChildProcessError):
+        os.waitpid(helper.pid, os.WNOHANG)
+
+
 def test_cancel_stops_and_reaps_a_busy_copy():
     helper = split.Forked(lambda: time.sleep(60))
     started = time.monotonic()
@@ -94,7 +103,7 @@ def test_a_copy_that_fails_costs_time_not_results(launcher, monkeypatch):
         def __init__(self, fn):
             pass
 
-        def result(self):
+        def result(self, timeout=None):
             return None
 
         def cancel(self):
