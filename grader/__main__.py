@@ -1,5 +1,5 @@
 """``python -m grader`` is the same as the ``rnngrade`` command."""
 
-from .cli import main
+from .cli import run
 
-main(prog_name="rnngrade")
+run()
