@@ -174,11 +174,12 @@ print(json.dumps({"render_terminal": t2 - t1, "render_json": t3 - t2, "render_ht
 """
 
 MEMORY_CODE = r"""
-import json, os, resource, runpy, sys
+import json, os, resource, sys
 out = os.environ.pop("RNNGRADE_BENCH_MEMORY")
 sys.argv = ["rnngrade", *sys.argv[1:]]
+from grader.cli import main  # not python -m grader: its fast exit (grader.cli.run) would skip the lines below
 try:
-    runpy.run_module("grader", run_name="__main__", alter_sys=True)
+    main(prog_name="rnngrade")
 except SystemExit:
     pass
 self_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -183,7 +183,7 @@ def run() -> None:
     Tearing down the interpreter (numpy, Hypothesis, the checks: thousands of objects and modules)
     took ~0.1 s of the ~2 s a student waits for ``check``. Once ``check`` has written every output,
     closed its worker and reaped its renderer, there is nothing left to clean up, so the process
-    ends with ``os._exit`` after flushing. Other commands (and ``main`` called in-process, as the
+    ends with ``os._exit`` after running the ``atexit`` handlers and flushing. Other commands (and ``main`` called in-process, as the
     tests do with click's runner) exit normally.
     """
     try:
@@ -191,6 +191,9 @@ def run() -> None:
     except SystemExit as exc:
         if not _fast_exit or not isinstance(exc.code, (int, type(None))):
             raise
+        import atexit
+
+        atexit._run_exitfuncs()  # handlers registered by whoever embeds us still run; module teardown does not
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(exc.code or 0)
