@@ -42,6 +42,15 @@ from .plan import STATUSES, Config
 CONNECT_SECONDS = 20.0  # reaching the scheduler
 WORKERS_SECONDS = 60.0  # waiting for a first worker to join
 MAX_IN_FLIGHT = 64
+STUCK_GRACE = 30.0  # seconds beyond the longest a task can legitimately take once a worker has started it
+CHECK_STUCK_EVERY = 2.0  # how often the client asks the scheduler which tasks are being processed
+
+
+def stuck_after(hard_seconds: float, attempts: int) -> float:
+    """Seconds after a worker started a task past which the client gives up on it: the worker grades with
+    up to ``attempts`` tries of ``hard_seconds`` each, and Dask re-runs a task that raised up to
+    ``attempts - 1`` times. Only a worker that stopped answering (a partition, a wedged process) gets here."""
+    return max(1, attempts) * (max(1, attempts) * hard_seconds + STUCK_GRACE)
 INSTALL_HINT = "pip install 'rnngrade[dask]' (on this machine and on every worker)"
 
 
@@ -144,7 +153,9 @@ class DaskPool:
         # with_results: results are fetched as soon as each task finishes, by Dask's own gather, which
         # waits for a recomputation when the worker holding a finished result died before the fetch
         done = as_completed(loop=self.client.loop, with_results=True, raise_errors=False)
-        last_tick = time.monotonic()
+        last_tick = last_stuck_check = time.monotonic()
+        began: dict = {}  # future key -> when the client first saw a worker processing it
+        stuck_seconds = stuck_after(hard_seconds, attempts)
 
         def submit() -> None:
             while queue and len(running) < limit:
@@ -161,9 +172,31 @@ class DaskPool:
 
         def collect(ready) -> None:
             for future, value in ready:
+                if future not in running:
+                    continue  # given up as stuck (below) and already reported
                 task, started = running.pop(future)
+                began.pop(future.key, None)
                 reply, error = self._outcome(future, value, task)
                 on_done(task, reply, error, time.monotonic() - started)
+
+        def give_up_on_stuck() -> None:
+            """A task a worker has been processing for longer than it possibly can: cancelled and reported
+            as an infrastructure error (a later run grades it again), so one wedged worker cannot hang the run."""
+            now = time.monotonic()
+            try:
+                processing = {k for keys in self.client.processing().values() for k in keys}
+            except Exception:  # noqa: BLE001 - the scheduler did not answer this time: ask again later
+                return
+            for future in list(running):
+                if future.key in processing:
+                    began.setdefault(future.key, now)
+                if future.key in began and now - began[future.key] > stuck_seconds:
+                    task, started = running.pop(future)
+                    began.pop(future.key, None)
+                    self._cancel([future])
+                    on_done(task, None, f"the Dask task did not finish within {stuck_seconds:.0f} s of starting on "
+                            f"the cluster at {self.address} (a worker stopped answering?); it was cancelled and is "
+                            "graded again by the next run", now - started)
 
         try:
             submit()
@@ -172,6 +205,9 @@ class DaskPool:
                 if not ready:
                     time.sleep(0.02)
                 collect(ready)
+                if time.monotonic() - last_stuck_check >= CHECK_STUCK_EVERY:
+                    last_stuck_check = time.monotonic()
+                    give_up_on_stuck()
                 submit()
                 if on_tick and time.monotonic() - last_tick >= tick_seconds:
                     last_tick = time.monotonic()

@@ -239,6 +239,46 @@ def test_a_worker_dying_mid_task_is_retried_elsewhere(tmp_path, cluster, client)
     assert_files_match(out)
 
 
+def test_a_task_stuck_on_a_worker_is_given_up_and_the_rest_of_the_class_is_graded(tmp_path, cluster, client,
+                                                                                   monkeypatch):
+    from grader.bulk import cluster as dask_pool
+
+    members, src = small(tmp_path)
+    out = tmp_path / "out"
+    stuck = members[2].user
+
+    def sabotage(stuck=stuck):
+        import time
+
+        from grader.bulk import remote
+
+        remote._saved = grade, encode = getattr(remote, "_saved", (remote._grade, remote._encode))
+
+        def _grade(payload, task):
+            if task.get("key") == stuck:
+                time.sleep(600)  # a worker that stops answering: no error, no reply
+            return grade(payload, task)
+
+        remote._grade = _grade
+
+    monkeypatch.setattr(dask_pool, "stuck_after", lambda hard_seconds, attempts: 4.0)
+    monkeypatch.setattr(dask_pool, "CHECK_STUCK_EVERY", 0.2)
+    client.run(sabotage)
+    try:
+        report, printed = grade_in_process(src, out, launcher=PROCESS, dask=cluster.scheduler_address)
+    finally:
+        client.restart()  # the sleeping worker process is replaced (a restarted worker is unpatched)
+    rows = {r["student"]: r for r in current(out)}
+    assert rows[stuck]["status"] == "infra_error" and rows[stuck]["score"] is None
+    assert "did not finish within 4 s of starting on the cluster" in rows[stuck]["reason"]
+    assert all(rows[m.user]["status"] == m.expect for m in members if m.user != stuck)
+    assert report.exit_code == 2
+    # the next run grades it
+    report, printed = grade_in_process(src, out, launcher=PROCESS, dask=cluster.scheduler_address)
+    assert report.exit_code == 0, printed
+    assert [r["status"] for r in current(out)] == sorted_expect(members)
+
+
 def test_an_unreachable_scheduler_names_the_address_and_the_fix_and_touches_nothing(tmp_path, monkeypatch):
     import grader.bulk.cluster as cl
 
