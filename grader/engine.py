@@ -85,18 +85,18 @@ def grade(
         # a copy grades about as much as this process did; one that takes far longer is stuck (a fork of a
         # process with other threads can be): it is stopped and its group graded here
         patience = max(split.MIN_PATIENCE, split.PATIENCE_FACTOR * (time.monotonic() - t0))
-        output = session.output
+        copied_output = []  # what the student's code printed in the copies (after its import, printed here too)
         for index, group in enumerate(groups[1:], start=1):
             done = helpers[index].result(timeout=patience) if index in helpers else None
             if done is not None and done["group"] == [ex.id for ex in group]:
                 results.update((e["id"], ExerciseResult.from_dict(e)) for e in done["exercises"])
                 for kind, seconds in done["timings"].items():
                     timings[kind] = timings.get(kind, 0.0) + seconds
-                output += done["output"][:run.limits.output_kept_bytes]
+                copied_output.append(done["output"][:run.limits.output_kept_bytes])
             else:  # the copy failed, or its import came out differently: grade the group here
                 split.fallbacks += 1
                 results.update((r.id, r) for r in run.grade_group(session, hello, group, timings))
-                output = session.output
+        output = session.output + "".join(copied_output)
     finally:
         for helper in helpers.values():
             helper.cancel()

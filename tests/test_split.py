@@ -140,3 +140,27 @@ def test_the_command_refuses_zero_jobs_with_a_usage_error():
     proc = subprocess.run([sys.executable, "-m", "grader", "check", str(ROOT / "examples" / "correct" / "rnn_layers.py"),
                            "--jobs", "0", "--no-html"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "--jobs" in proc.stderr and "0" in proc.stderr
+
+
+def test_three_jobs_with_one_failed_copy_keep_every_result_and_all_printed_output(launcher, tmp_path, monkeypatch):
+    source = (ROOT / "examples" / "correct" / "rnn_layers.py").read_text()
+    for name, args in (("rnn_step_forward", "x, prev_h, Wx, Wh, b"), ("clip_grad_norm", "grads, max_norm"),
+                       ("rnn_backward_truncated", "dh, cache, truncate")):
+        source = source.replace(f"def {name}({args}):\n", f"def {name}({args}):\n    print('in {name}')\n", 1)
+    (tmp_path / "rnn_layers.py").write_text(source)
+
+    class SecondCopyFails(split.Forked):
+        def __init__(self, fn):
+            super().__init__(lambda: None if fn.args[2] == 2 else fn())  # (run, launcher, index, jobs)
+
+    ids = ["rnn", "clipping", "tbptt"]
+    assert [[ex.id for ex in g] for g in split.plan_groups([load_exercises()[i] for i in ids], 3)] == [
+        ["rnn"], ["clipping"], ["tbptt"]]
+    one = engine.grade(str(tmp_path / "rnn_layers.py"), ids, launcher=launcher, jobs=1)
+    monkeypatch.setattr(split, "Forked", SecondCopyFails)
+    before = split.fallbacks
+    three = engine.grade(str(tmp_path / "rnn_layers.py"), ids, launcher=launcher, jobs=3)
+    assert split.fallbacks == before + 1  # the copy for tbptt returned nothing: graded by the first process
+    assert _comparable(three) == _comparable(one) and three.score == three.max_score
+    for name in ("rnn_step_forward", "clip_grad_norm", "rnn_backward_truncated"):
+        assert f"in {name}" in three.output, name
