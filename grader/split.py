@@ -24,8 +24,8 @@ import time
 # Seconds one exercise costs on the reference machine while another group runs beside it (the
 # exercise durations in results.json of `rnngrade check` on the correct example), by kind. Only the
 # ratios matter: they balance the groups. Exercises of other kinds cost about this much per check.
-KIND_SECONDS = {"dynamics": 0.7, "training": 0.85}
-SECONDS_PER_CHECK = 0.011
+KIND_SECONDS = {"dynamics": 0.47, "training": 0.4}
+SECONDS_PER_CHECK = 0.0075
 
 # How long the first process waits for a copy once its own group is done: this factor times its own
 # grading, at least MIN_PATIENCE seconds (a slow submission's group can take minutes and still be fine)

@@ -89,6 +89,9 @@ def _import(spec: str):
 def main(settings: dict) -> None:  # pragma: no cover - runs in the slot process (exercised by the bulk tests)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _die_with_parent()
+    from ..memtune import tune_this_process
+
+    tune_this_process()  # the arrays every call sends and receives: from the heap (grader/memtune.py)
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # stray prints must not corrupt the protocol
     try:

@@ -15,6 +15,8 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..memtune import WORKER_ENV
+
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 
 # Variables that change numerical results or correctness on some CPUs are kept; everything else
@@ -82,6 +84,7 @@ class ProcessLauncher:
             MKL_NUM_THREADS="1",
             PYTHONHASHSEED="0",
             PYTHONIOENCODING="utf-8",
+            **WORKER_ENV,  # large arrays from the heap, not a fresh mmap each (grader/memtune.py)
         )
         argv = [sys.executable, "-I", "-B", str(WORKER_SCRIPT), config.to_json()]
         return argv, env, config.workdir
