@@ -169,6 +169,24 @@ def test_a_worker_without_the_sandbox_refuses_a_sandboxed_run(tmp_path, cluster,
     assert all("bubblewrap" in r["reason"] for r in rows)
 
 
+def _before_grading(student: str, action):
+    """For ``client.run``: on every Dask worker, run ``action()`` before grading ``student`` (the others as usual)."""
+
+    def patch(student=student, action=action):
+        from grader.bulk import remote
+
+        remote._saved = grade, encode = getattr(remote, "_saved", (remote._grade, remote._encode))
+
+        def _grade(payload, task):
+            if task.get("key") == student:
+                action()
+            return grade(payload, task)
+
+        remote._grade = _grade
+
+    return patch
+
+
 def _restore_worker():
     from grader.bulk import remote
 
@@ -213,23 +231,14 @@ def test_a_worker_dying_mid_task_is_retried_elsewhere(tmp_path, cluster, client)
     out = tmp_path / "out"
     doomed = members[0].user
 
-    def sabotage(doomed=doomed):
+    def die():
         import os
 
-        from grader.bulk import remote
-
-        remote._saved = grade, encode = getattr(remote, "_saved", (remote._grade, remote._encode))
-
-        def _grade(payload, task):
-            if task.get("key") == doomed:
-                os._exit(1)  # the whole Dask worker process dies; its nanny starts a fresh (unpatched) one
-            return grade(payload, task)
-
-        remote._grade = _grade
+        os._exit(1)  # the whole Dask worker process dies; its nanny starts a fresh (unpatched) one
 
     # both original workers die on this student (at most 2 deaths, within Dask's allowed-failures of 3);
     # a restarted worker grades it
-    client.run(sabotage)
+    client.run(_before_grading(doomed, die))
     try:
         report, printed = grade_in_process(src, out, launcher=PROCESS, dask=cluster.scheduler_address)
     finally:
@@ -247,23 +256,14 @@ def test_a_task_stuck_on_a_worker_is_given_up_and_the_rest_of_the_class_is_grade
     out = tmp_path / "out"
     stuck = members[2].user
 
-    def sabotage(stuck=stuck):
+    def hang():
         import time
 
-        from grader.bulk import remote
-
-        remote._saved = grade, encode = getattr(remote, "_saved", (remote._grade, remote._encode))
-
-        def _grade(payload, task):
-            if task.get("key") == stuck:
-                time.sleep(600)  # a worker that stops answering: no error, no reply
-            return grade(payload, task)
-
-        remote._grade = _grade
+        time.sleep(600)  # a worker that stops answering: no error, no reply
 
     monkeypatch.setattr(dask_pool, "stuck_after", lambda hard_seconds, attempts: 4.0)
     monkeypatch.setattr(dask_pool, "CHECK_STUCK_EVERY", 0.2)
-    client.run(sabotage)
+    client.run(_before_grading(stuck, hang))
     try:
         report, printed = grade_in_process(src, out, launcher=PROCESS, dask=cluster.scheduler_address)
     finally:
