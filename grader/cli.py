@@ -22,8 +22,6 @@ DEFAULT_HTML = "rnngrade-report.html"
 
 def default_jobs() -> int:
     """Processes for one ``check``: two where there are two cores (docs/performance.md), else one."""
-    import os
-
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return 2 if cores >= 2 else 1
 
@@ -186,8 +184,8 @@ def run() -> None:
     Tearing down the interpreter (numpy, Hypothesis, the checks: thousands of objects and modules)
     took ~0.1 s of the ~2 s a student waits for ``check``. Once ``check`` has written every output,
     closed its worker and reaped its renderer, there is nothing left to clean up, so the process
-    ends with ``os._exit`` after running the ``atexit`` handlers and flushing. Other commands (and ``main`` called in-process, as the
-    tests do with click's runner) exit normally.
+    ends with ``os._exit`` after running the ``atexit`` handlers and flushing. Other commands (and
+    ``main`` called in-process, as the tests do with click's runner) exit normally.
     """
     try:
         main(prog_name="rnngrade")

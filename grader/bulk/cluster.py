@@ -42,6 +42,7 @@ from .plan import STATUSES, Config
 CONNECT_SECONDS = 20.0  # reaching the scheduler
 WORKERS_SECONDS = 60.0  # waiting for a first worker to join
 MAX_IN_FLIGHT = 64
+INSTALL_HINT = "pip install 'rnngrade[dask]' (on this machine and on every worker)"
 STUCK_GRACE = 30.0  # seconds beyond the longest a task can legitimately take once a worker has started it
 CHECK_STUCK_EVERY = 2.0  # how often the client asks the scheduler which tasks are being processed
 
@@ -51,7 +52,6 @@ def stuck_after(hard_seconds: float, attempts: int) -> float:
     up to ``attempts`` tries of ``hard_seconds`` each, and Dask re-runs a task that raised up to
     ``attempts - 1`` times. Only a worker that stopped answering (a partition, a wedged process) gets here."""
     return max(1, attempts) * (max(1, attempts) * hard_seconds + STUCK_GRACE)
-INSTALL_HINT = "pip install 'rnngrade[dask]' (on this machine and on every worker)"
 
 
 def require_distributed() -> None:
