@@ -6,6 +6,7 @@ import time
 import numpy as np
 import pytest
 
+from grader.sandbox import runner
 from grader.sandbox.launcher import Limits
 from grader.sandbox.runner import WorkerSession
 
@@ -47,6 +48,10 @@ def flood(x):
     sys.stdout.flush()
     return x
 
+def shout(n):
+    print("x" * int(n) + "|end of call")
+    return n
+
 def mutate(x):
     x += 1
     return x
@@ -69,6 +74,26 @@ def test_calls_return_arrays_and_prints_are_captured(session):
     out = session.call("add", [np.ones(2), np.ones(2)], returns=["array"])
     assert out.status == "ok" and np.array_equal(out.value[0], [2.0, 2.0])
     assert "imported" in session.output
+
+
+def test_output_is_complete_the_moment_start_or_a_call_returns(monkeypatch):
+    # A forked grading copy subtracts the import's output by its length right after start(), and the
+    # result's output is read before the worker closes: neither may depend on when the thread that
+    # drains the pipe gets to run (on a loaded machine it ran late and the import output came twice).
+    drain = runner._OutputDrain.run
+
+    def late(self):
+        time.sleep(0.5)
+        drain(self)
+
+    monkeypatch.setattr(runner._OutputDrain, "run", late)
+    limits = Limits(call_seconds=10.0, output_kept_bytes=1 << 20)
+    for _ in range(2):
+        with WorkerSession({"rnn_layers.py": SOURCE}, "rnn_layers.py", limits=limits) as s:
+            assert s.start().status == "ready" and s.output == "imported\n"
+            for n in (10, 5000, 60_000):
+                assert s.call("shout", [n]).status == "ok"
+                assert s.output.endswith("x" * n + "|end of call\n")
 
 
 def test_spin_loop_times_out_and_the_next_call_gets_a_fresh_worker(session):

@@ -10,6 +10,7 @@ kept up to a cap; a flood past a larger cap kills the worker.
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -57,31 +58,52 @@ class ImportOutcome:
 
 
 class _OutputDrain(threading.Thread):
-    """Reads the worker's merged stdout/stderr, keeping the first bytes, killing on a flood."""
+    """Reads the worker's merged stdout/stderr, keeping the first bytes, killing on a flood.
+
+    Reads happen only under the session's output lock, so ``collect()`` from the caller's thread,
+    right after a frame arrived, finds everything the worker printed before sending it (the worker
+    flushes first) either already kept or still in the pipe: ``session.output`` is then exact, which
+    a forked copy relies on to drop the import output its parent has already kept (grader/engine.py).
+    """
 
     def __init__(self, stream, session: "WorkerSession"):
         super().__init__(daemon=True)
-        self.stream, self.session = stream, session
+        self.stream, self.session = stream, session  # the stream (and so its descriptor) lives as long as this
+        os.set_blocking(stream.fileno(), False)
 
     def run(self):
-        s = self.session
+        poller = select.poll()
+        poller.register(self.stream.fileno(), select.POLLIN)
         while True:
             try:
-                chunk = self.stream.read1(65536)
-            except (OSError, ValueError):
+                poller.poll()
+            except OSError:
                 return
-            if not chunk:
+            if not self.collect():
                 return
-            with s._output_lock:
+
+    def collect(self) -> bool:
+        """Keep what is in the pipe now; False once the worker closed it or flooded it."""
+        s = self.session
+        with s._output_lock:
+            while True:
+                try:
+                    chunk = os.read(self.stream.fileno(), 65536)
+                except BlockingIOError:
+                    return True
+                except (OSError, ValueError):
+                    return False
+                if not chunk:
+                    return False
                 room = s.limits.output_kept_bytes - len(s._output)
                 if room > 0:
                     s._output += chunk[:room]
                 s.output_total += len(chunk)
-                flood = s.output_total > s.limits.output_kill_bytes
-            if flood:
-                s.flooded = True
-                s._kill()
-                return
+                if s.output_total > s.limits.output_kill_bytes:
+                    break
+        s.flooded = True
+        s._kill()
+        return False
 
 
 class WorkerSession:
@@ -231,6 +253,7 @@ class WorkerSession:
             self._kill()
             self.hello = ImportOutcome("protocol_error" if up else "infra_error", detail=str(exc))
         else:
+            self._drain.collect()  # the import's output, all of it (see _OutputDrain)
             self.hello = self._hello_from(header)
         self.hello.seconds = time.monotonic() - started
         self.start_seconds = self.hello.seconds  # fork/spawn to "ready" (or to the failure), for benchmarks
@@ -371,6 +394,7 @@ class WorkerSession:
         try:
             wire.write_all(self.proc.stdin.fileno(), wire.encode_frame(request, arrays), deadline)
             header, out = wire.read_frame(self.proc.stdout.fileno(), deadline)
+            self._drain.collect()  # what this call printed is kept before the caller looks
             outcome = self._outcome_from(header, out)
         except wire.Deadline:
             self._kill()
