@@ -56,6 +56,15 @@ def mutate(x):
     x += 1
     return x
 
+def make_cache(x):
+    return x, [x.copy(), x.copy()]
+
+def touch_cache(dx, cache, grads):
+    cache[0] += 1  # the student's own kept object: never sent back
+    dx += 1
+    grads["a"] *= 2
+    return dx
+
 def sneaky_import(x):
     import importlib
     return importlib.import_module("reference")
@@ -149,6 +158,16 @@ def test_inputs_are_copies_and_mutation_is_visible_in_the_echo(session):
     out = session.call("mutate", [x], returns=["array"], echo=True)
     assert np.array_equal(x, np.zeros(3))  # the parent's array is untouched
     assert np.array_equal(out.echo[0], np.ones(3))
+
+
+def test_the_echo_leaves_out_what_the_parent_sent_as_a_handle(session):
+    _, cache = session.call("make_cache", [np.zeros(4)], returns=["array", "handle"]).value
+    out = session.call("touch_cache", [np.zeros(4), cache, {"a": np.ones(2), "b": np.ones(2)}], returns=["array"],
+                       echo=True)
+    assert out.status == "ok"
+    dx, kept, grads = out.echo
+    assert np.array_equal(dx, np.ones(4)) and kept is None  # a cache of every step's arrays cost more than the call
+    assert np.array_equal(grads["a"], [2.0, 2.0]) and np.array_equal(grads["b"], [1.0, 1.0])
 
 
 def test_grader_packages_cannot_be_imported_even_dynamically(session):
