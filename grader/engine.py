@@ -169,7 +169,8 @@ class _Run:
             if not defs:
                 continue
             if hello.status == "ready":
-                ctx = Context(session, hello.functions, self.seed, ex, ex.call_seconds, thorough=self.thorough)
+                ctx = Context(session, hello.functions, self.seed, ex, ex.call_seconds, thorough=self.thorough,
+                              watch_mutation=any(d.name == "no_mutation" for d in defs))
                 ctx.timed_out = self.timed_out
                 checks = [run_check(d, ctx) for d in defs]
                 for c in checks:

@@ -95,6 +95,10 @@ def test_in_place_upstream_is_graded_correct_and_noted(graded):
         "rnn.rnn_backward.no_mutation", "lstm.lstm_step_backward.no_mutation", "lstm.lstm_backward.no_mutation"]
     assert check(result, "lstm.lstm_step_backward.matches_reference").metrics["mutated_inputs"] == ["dnext_c"]
     assert check(result, "rnn.rnn_backward.matches_fd").metrics["mutated_inputs"] == ["dh"]
+    # the dynamics and training exercises grade no mutation, so their calls do not ask for the arguments back
+    # (the training run alone sent 80 MB of them): the layer exercises above report it
+    later = [c for c in result.checks if c.kind in ("dynamics", "training") and c.function == "rnn_backward"]
+    assert later and all(c.status == "passed" and "mutated_inputs" not in c.metrics for c in later)
 
 
 def test_wrong_shape_says_transposed(graded):
