@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import strategies as st
 
 from ..diagnoses.detect import Evidence
 from ..spec import LAYER_BY_FUNCTION, PARAMETERS
 from .base import CheckDef, Context, Skip, Verdict
 from .compare import fmt, norm_rel_error
-from .properties import PropertyFailed, _bwd, _fwd, _inputs, _same, layer_search, search
+from .properties import PropertyFailed, Strategy, _bwd, _fwd, _inputs, _same, layer_search, search
 
 
 def no_mutation(function: str, params: tuple[str, ...] | None = None, forward: str | None = None):
@@ -44,6 +43,8 @@ def no_mutation(function: str, params: tuple[str, ...] | None = None, forward: s
 
 
 def _grads_strategy():
+    from hypothesis import strategies as st
+
     shape = st.lists(st.integers(1, 4), min_size=1, max_size=2).map(tuple)
     return st.fixed_dictionaries({
         "shapes": st.lists(shape, min_size=1, max_size=3),
@@ -69,6 +70,12 @@ class _Ex:
 
     def __init__(self, d: dict):
         self.d, self.dims, self.seed = d, {f"array{i}": list(s) for i, s in enumerate(d["shapes"])}, d["seed"]
+
+
+GRADS_STRATEGY = Strategy(
+    "clip_grads", lambda: _grads_strategy().map(_Ex),
+    lambda e: {**e.d, "shapes": [list(s) for s in e.d["shapes"]]},
+    lambda j: _Ex({k: [tuple(s) for s in v] if k == "shapes" else v for k, v in j.items()}))  # keys in the order drawn
 
 
 def clip_norm_properties(ctx: Context) -> Verdict:
@@ -102,7 +109,7 @@ def clip_norm_properties(ctx: Context) -> Verdict:
     def describe(e):
         return e.dims, _grads_source(e.d)
 
-    return search(ctx, _grads_strategy().map(_Ex), body, "clip_grad_norm",
+    return search(ctx, GRADS_STRATEGY, body, "clip_grad_norm",
                   "Measure ONE norm over all arrays; scale every array by max_norm / total_norm only when total_norm > max_norm.",
                   describe, "the clipped norm never exceeds max_norm, the direction is kept, and small gradients pass unchanged")
 
@@ -124,7 +131,7 @@ def clip_value_properties(ctx: Context) -> Verdict:
             if not np.array_equal(out[inside], g[inside]):
                 raise PropertyFailed(f"entries of {k!r} already inside [-{c:g}, {c:g}] were changed", tail)
 
-    return search(ctx, _grads_strategy().map(_Ex), body, "clip_grad_value",
+    return search(ctx, GRADS_STRATEGY, body, "clip_grad_value",
                   "np.clip(g, -clip_value, clip_value) for every array, returned in a new dict.",
                   lambda e: (e.dims, _grads_source(e.d)),
                   "every entry ends up in [-clip_value, clip_value] and entries already inside are unchanged")
