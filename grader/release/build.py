@@ -287,12 +287,12 @@ requires-python = ">=3.10"
 dependencies = [@DEPENDENCIES@]
 
 [project.scripts]
-rnngrade = "grader.cli:main"
+rnngrade = "grader.cli:run"
 
 [tool.setuptools.packages.find]
 include = ["grader*", "exercises*"]
 
 [tool.setuptools.package-data]
-grader = ["schema/*.json", "render/templates/*", "bulk/templates/*", "release/*.json"]
+grader = ["schema/*.json", "render/templates/*", "bulk/templates/*", "release/*.json", "checks/*.json"]
 exercises = ["*.toml", "*.md"]
 """
