@@ -78,3 +78,28 @@ def test_quick_run_writes_every_section(tmp_path):
     again = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--from-json", str(out), "--update-docs"],
                            capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert again.returncode != 0 and "smoke test" in again.stderr and "Summary against the targets" in again.stdout
+
+
+def test_compare_runs_both_sides_interleaved_and_removes_its_worktree(tmp_path):
+    import pytest
+
+    if subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True).returncode != 0:
+        pytest.skip("benchmarks/compare.py compares git revisions: this checkout is not a git work tree")
+    before = subprocess.run(["git", "worktree", "list"], cwd=ROOT, capture_output=True, text=True).stdout
+    out = tmp_path / "cmp.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "compare.py"), "--base", "HEAD", "--runs", "1",
+                           "-e", "clipping", "--json", str(out)], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=240)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "working tree / base: x" in proc.stdout
+    data = json.loads(out.read_text())
+    assert set(data["walls_s"]) == {"base", "working tree"} and all(len(w) == 1 for w in data["walls_s"].values())
+    assert data["graded"]["base"]["score"] == data["graded"]["base"]["max_score"] > 0
+    assert _num(data["ratio"]) and data["exercises"] == ["clipping"]
+    assert subprocess.run(["git", "worktree", "list"], cwd=ROOT, capture_output=True, text=True).stdout == before
+
+
+def test_compare_refuses_a_revision_that_does_not_exist(tmp_path):
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "compare.py"), "--base", "no-such-rev-xyz"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert proc.returncode != 0 and "no-such-rev-xyz" in proc.stderr
