@@ -8,7 +8,8 @@ from ..diagnoses.detect import Evidence
 from ..spec import LAYER_BY_FUNCTION, PARAMETERS
 from .base import CheckDef, Context, Skip, Verdict
 from .compare import fmt, norm_rel_error
-from .properties import PropertyFailed, Strategy, _bwd, _fwd, _inputs, _same, layer_search, search
+from .properties import PropertyFailed, _bwd, _fwd, _inputs, _same, layer_search, search
+from .recorded import Strategy
 
 
 def no_mutation(function: str, params: tuple[str, ...] | None = None, forward: str | None = None):

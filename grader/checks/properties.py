@@ -7,37 +7,33 @@ reproduce it with their own file. The grading profile is deterministic (derandom
 example database (one student's failures must never replay in another's run) and bounds the
 number of examples. What it does keep is the list of examples a search generated when every one
 passed: those depend on the strategy and settings only, never on a submission, and a later search
-with the same strategy runs them without Hypothesis's engine (``search``). The lists of the default
-settings ship with the package (property_examples.json), so a submission whose properties all hold
+with the same strategy runs them without Hypothesis's engine (``search``, grader/checks/recorded.py).
+The lists of the default settings ship with the package, so a submission whose properties all hold
 is graded without importing Hypothesis at all (~0.15 s of every ``check``).
 """
 
 from __future__ import annotations
 
 import functools
-import importlib.util
-import json
 import os
-import re
 import tempfile
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from ..diagnoses.detect import Evidence
 from ..spec import PARAMETERS, Layer, describe_dims
-from . import cases
+from . import cases, recorded
 from ..sandbox.runner import CallOutcome
 from .base import CallFailed, Context, Skip, Verdict
 from .compare import fmt, norm_rel_error
+from .recorded import Strategy
 
 EXAMPLES = 6  # per property by default; --thorough uses THOROUGH_EXAMPLES
 THOROUGH_EXAMPLES = 40
 SAME = 1e-9  # "the same numbers" when a student's code is compared with itself (BLAS may differ in the last bits)
-STORED_EXAMPLES = Path(__file__).with_name("property_examples.json")  # write: python -m grader.checks.properties
 
 
 @functools.lru_cache(maxsize=None)
@@ -87,18 +83,6 @@ class Example:
     seed: int
 
 
-@dataclass(frozen=True)
-class Strategy:
-    """A Hypothesis strategy by name: built, and Hypothesis imported, only when a search runs its engine.
-    ``key`` names its examples (in _EXAMPLES and the stored file); ``encode``/``decode`` turn one example
-    into JSON and back."""
-
-    key: str
-    build: Callable = field(compare=False, repr=False)
-    encode: Callable = field(compare=False, repr=False)
-    decode: Callable = field(compare=False, repr=False)
-
-
 def dims_strategy(sequence: bool, min_n: int = 1, min_t: int = 1, classes: bool = False) -> Strategy:
     """``classes``: also draw Y (the DLS profile's n_y, the classes of the softmax output)."""
     return Strategy(f"dims(sequence={sequence}, min_n={min_n}, min_t={min_t}, classes={classes})",
@@ -117,100 +101,12 @@ def _dims_hypothesis(sequence: bool, min_n: int, min_t: int, classes: bool):
     return st.builds(Example, st.fixed_dictionaries(fields), st.integers(0, 2**16))
 
 
-# Examples Hypothesis generated for a strategy, in order, from searches in which every example passed.
-# With derandomize=True the examples of a passing search depend only on the strategy, the settings and
-# the seed (a digest of ``prop`` below, the same for every search; Hypothesis's pool of constants from
-# local modules is pinned empty while it runs, see without_local_constants). A later search with the
-# same key runs its body on the recorded examples without Hypothesis; on the first failure it runs the
-# real Hypothesis search from the start, which generates the same examples, finds that failure and
-# shrinks it. The lists for the default settings are also stored with the package (STORED_EXAMPLES,
-# used only under the Hypothesis version that generated them), so the first search needs no engine either.
-_EXAMPLES: dict = {}
 replays = 0  # how many searches were answered from recorded or stored examples (for benchmarks and tests)
-use_stored = True  # False while the stored file is written, and in tests that compare with a real search
 
 
 def _example_key(ctx: Context, strategy):
+    """What names a search's examples in grader/checks/recorded.py; None: always run Hypothesis."""
     return (strategy.key, max_examples(ctx)) if isinstance(strategy, Strategy) else None
-
-
-def _recorded(key, strategy) -> tuple | None:
-    if key is None:
-        return None
-    if key not in _EXAMPLES and key[1] == EXAMPLES and use_stored:
-        stored = _stored_examples().get(strategy.key)
-        if stored is not None:
-            _EXAMPLES[key] = tuple(strategy.decode(j) for j in stored)
-    return _EXAMPLES.get(key)
-
-
-@functools.lru_cache(maxsize=None)
-def _stored_examples() -> dict:
-    """{strategy key: [example as JSON]} from STORED_EXAMPLES when this Hypothesis generated it, else {}."""
-    try:
-        data = json.loads(STORED_EXAMPLES.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    ok = isinstance(data, dict) and data.get("max_examples") == EXAMPLES and isinstance(data.get("examples"), dict)
-    return data["examples"] if ok and data.get("hypothesis") == installed_hypothesis_version() else {}
-
-
-def installed_hypothesis_version() -> str | None:
-    """Hypothesis's version, read from its version.py without importing it (importing costs ~0.15 s;
-    importlib.metadata ~25 ms)."""
-    import sys
-
-    if "hypothesis" in sys.modules:
-        return getattr(sys.modules["hypothesis"], "__version__", None)
-    try:
-        spec = importlib.util.find_spec("hypothesis")
-        text = Path(spec.origin).with_name("version.py").read_text(encoding="utf-8")
-    except (AttributeError, ImportError, OSError, TypeError, ValueError):
-        return None
-    m = re.search(r"^__version_info__\s*=\s*\(([\d,\s]+)\)", text, re.MULTILINE)
-    return ".".join(p.strip() for p in m.group(1).split(",") if p.strip()) if m else None
-
-
-def generate_examples() -> dict:
-    """What STORED_EXAMPLES holds, generated afresh by this Hypothesis: grades the correct example of each API
-    profile in this process (every property holds there, so every search records what it generated)."""
-    global use_stored
-    from ..engine import grade
-
-    root = Path(__file__).resolve().parents[2]
-    saved, use_stored = use_stored, False
-    _EXAMPLES.clear()
-    try:
-        for api, path in (("cs231n", "examples/correct/rnn_layers.py"), ("dls", "examples/dls_correct")):
-            result = grade(str(root / path), _property_exercises(api), api=api, jobs=1)
-            bad = [c.id for c in result.checks if c.kind == "property" and c.status != "passed"]
-            if bad:
-                raise RuntimeError(f"{path}: property checks did not pass, so nothing is recorded: {bad}")
-        return {key: [_ENCODERS[key](e) for e in examples]
-                for (key, n), examples in sorted(_EXAMPLES.items()) if n == EXAMPLES}
-    finally:
-        use_stored = saved
-        _EXAMPLES.clear()
-
-
-def _property_exercises(api: str) -> list[str]:
-    from ..checks.registry import checks_for
-    from ..exercises import load_exercises
-
-    return [ex.id for ex in load_exercises(api=api).values() if any(c.kind == "property" for c in checks_for(ex))]
-
-
-def write_examples_file() -> Path:
-    examples = generate_examples()
-    head = json.dumps({"hypothesis": installed_hypothesis_version(), "max_examples": EXAMPLES})[:-1]
-    body = ",\n".join(f"  {json.dumps(key)}: [\n" + ",\n".join(f"    {json.dumps(e)}" for e in found) + "\n  ]"
-                      for key, found in examples.items())  # one example a line, keys in the order drawn
-    STORED_EXAMPLES.write_text(f'{head}, "examples": {{\n{body}\n}}}}\n', encoding="utf-8")
-    assert json.loads(STORED_EXAMPLES.read_text(encoding="utf-8"))["examples"] == examples
-    return STORED_EXAMPLES
-
-
-_ENCODERS: dict = {}  # strategy key -> its example encoder, for generate_examples
 
 
 def _recording(body, seen: list):
@@ -304,8 +200,8 @@ def search(ctx: Context, strategy, body: Callable[[Example], None], function: st
     global replays
     found: dict = {}
     key = _example_key(ctx, strategy)
-    recorded = _recorded(key, strategy)
-    if recorded is not None and _replay(body, recorded, found):
+    examples = recorded.lookup(key, strategy, EXAMPLES)
+    if examples is not None and _replay(body, examples, found):
         replays += 1
     else:
         found.clear()
@@ -315,8 +211,7 @@ def search(ctx: Context, strategy, body: Callable[[Example], None], function: st
         # only a search in which no example failed in any way generated exactly the examples in `seen` (a
         # failure, even one the body did not expect, makes Hypothesis shrink: then `seen` holds shrink steps)
         if clean and key is not None and "failure" not in found:
-            _EXAMPLES[key] = tuple(seen)
-            _ENCODERS[strategy.key] = strategy.encode
+            recorded.remember(key, strategy, seen)
     if "abort" in found:
         raise found["abort"]
     if "skip" in found and "failure" not in found:
@@ -443,9 +338,3 @@ def layer_search(ctx: Context, layer: Layer, function: str, body, hint: str, pas
                       functions=layer.snippet_functions, extra={"dialect": layer.dialect})
     return search(ctx, dims_strategy(layer.sequence, min_n, min_t), body, function, hint,
                   _layer_describe(layer, x_scale), passed)
-
-
-if __name__ == "__main__":  # through the imported module: grading records into its _EXAMPLES, not this copy's
-    from grader.checks import properties
-
-    print(properties.write_examples_file())
