@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import math
 import os
 import platform
 import re
@@ -102,6 +103,27 @@ def sec(x) -> str:
 
 # ------------------------------------------------------------------------------------------ machine
 
+def speed_probe() -> float:
+    """Seconds for a fixed pure-Python loop (best of three): how fast the machine is right now. On a shared
+    VM it drifts by tens of percent within minutes while the load average stays low (the host's other
+    guests), so every figure is printed next to this, taken at the start and at the end."""
+    best = math.inf
+    for _ in range(3):
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i & 7
+        best = min(best, time.perf_counter() - t0)
+    return round(best, 4)
+
+
+def _speed(data: dict) -> str:
+    start, end = data["machine"].get("speed_probe_start_s"), data.get("speed_probe_end_s")
+    if start is None or end is None:
+        return "speed probe not recorded"  # figures of an earlier version of this script (--from-json)
+    return f"speed probe {start:.3f} s at the start, {end:.3f} s at the end"
+
+
 def machine() -> dict:
     import numpy
 
@@ -134,7 +156,7 @@ def machine() -> dict:
         "cores": os.cpu_count(), "cpu": cpu or platform.processor() or platform.machine(),
         "memory_gib": mem_total, "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(), "numpy": numpy.__version__, "grader_version": __version__,
-        "commit": commit, "load_average_start": round(os.getloadavg()[0], 2),
+        "commit": commit, "load_average_start": round(os.getloadavg()[0], 2), "speed_probe_start_s": speed_probe(),
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     }
 
@@ -456,7 +478,8 @@ def print_report(data: dict) -> None:
     print(f"rnngrade benchmarks{' (--quick: a smoke run, not figures to quote)' if data['quick'] else ''}")
     print(f"  machine: {m['cores']} cores, {m['cpu']}, {m['memory_gib']} GiB, {m['os']}; Python {m['python']}, "
           f"numpy {m['numpy']}; rnngrade {m['grader_version']} ({m['commit']}); isolation {data['check']['isolation']}; "
-          f"load average {m['load_average_start']} at start, {data.get('load_average_end')} at the end")
+          f"load average {m['load_average_start']} at start, {data.get('load_average_end')} at the end; {_speed(data)} "
+          "(a fixed pure-Python loop: lower is a faster machine)")
     c = data["check"]
     table(f"(a) {c['command']}: {c['checks']} checks, {c['score']:g}/{c['max_score']:g}; median of {c['runs']}",
           ["figure", "value", "target", ""],
@@ -542,7 +565,8 @@ def _machine_line(data: dict) -> str:
     m = data["machine"]
     return (f"{m['date'][:10]}, commit {m['commit'] or '?'}: {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB, "
             f"{m['os']}, Python {m['python']}, numpy {m['numpy']}; isolation `{data['check']['isolation']}`; "
-            f"load average {m['load_average_start']} at the start and {data.get('load_average_end')} at the end")
+            f"load average {m['load_average_start']} at the start and {data.get('load_average_end')} at the end; "
+            f"{_speed(data)} (`speed_probe` in benchmarks/run.py: a fixed pure-Python loop, lower is faster)")
 
 
 def markdown(data: dict) -> str:
@@ -617,7 +641,8 @@ def headline(data: dict) -> str:
 
     return textwrap.fill(" ".join([
         f"From `python benchmarks/run.py` ({data['machine']['cores']}-core {data['machine']['cpu']}, "
-        f"load average {data['machine']['load_average_start']}-{data.get('load_average_end')}; shared, so noisy):",
+        f"load average {data['machine']['load_average_start']}-{data.get('load_average_end')}, "
+        f"{_speed(data).replace('speed probe', 'speed probe (lower is faster)')}; shared, so noisy):",
         f"`rnngrade check` on the correct full submission ({c['checks']} checks, HTML and JSON written) "
         f"**{c['median_s']:.2f} s** median end to end when re-run ({c['cold_median_s']:.2f} s the first time, "
         f"when every report figure is drawn; {c['cpu_median_s']:.2f} s of CPU); worker start {starts} "
@@ -692,6 +717,7 @@ def run(args) -> dict:
         print("(e) dynamics against T ...", file=sys.stderr, flush=True)
         data["dynamics"] = dynamics_cost(lengths, 1 if quick else max(1, runs // 2 + 1))
     data["load_average_end"] = round(os.getloadavg()[0], 2)
+    data["speed_probe_end_s"] = speed_probe()
     data["suite_s"] = round(time.perf_counter() - t_start, 1)
     data["summary"] = summary(data)
     print_report(data)

@@ -29,6 +29,7 @@ def test_quick_run_writes_every_section(tmp_path):
 
     m = data["machine"]
     assert m["cores"] >= 1 and m["cpu"] and m["python"] and m["numpy"]
+    assert m["speed_probe_start_s"] > 0 and data["speed_probe_end_s"] > 0 and "speed probe" in proc.stdout
 
     c = data["check"]
     assert c["score"] == c["max_score"] > 0 and c["checks"] > 0 and c["isolation"] in ("process", "sandbox")
