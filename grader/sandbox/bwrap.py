@@ -300,6 +300,12 @@ class SandboxLauncher:
 
     # ------------------------------------------------------------ probe
 
+    def worker_failed_to_start(self) -> None:
+        """A worker did not reach "started": the next ``auto`` run probes the sandbox again."""
+        from . import probe_cache
+
+        probe_cache.forget()
+
     def probe(self, timeout: float = 30.0) -> str:
         """Start a trivial sandboxed Python that imports numpy; '' when it works, else the reason."""
         try:

@@ -3,7 +3,8 @@
 ``choose_launcher(level)`` returns a launcher for ``engine.grade(..., launcher=...)``. ``sandbox``
 is probed by actually starting a trivial sandboxed Python that imports numpy (bubblewrap can be
 installed and still blocked: Ubuntu 24.04's AppArmor user-namespace restriction, Docker's default
-seccomp profile); the probe runs once per process and is cached. ``auto`` falls back to
+seccomp profile); the probe runs once per process, and a success is remembered on disk for a day
+(probe_cache.py). ``auto`` falls back to
 ``process`` when the probe fails and keeps the reason (``fallback_reason``), which the commands
 print. Every result records ``launcher.level``, the level actually used.
 
@@ -31,12 +32,19 @@ class IsolationUnavailable(Exception):
 
 @functools.lru_cache(maxsize=None)
 def sandbox_probe() -> str:
-    """'' when a bubblewrap sandbox works here, else the reason (probed once per process)."""
+    """'' when a bubblewrap sandbox works here, else the reason (probed once per process, and a success
+    remembered for a day under a key of everything it depends on: grader/sandbox/probe_cache.py)."""
+    from . import probe_cache
     from .bwrap import SandboxLauncher
 
     launcher = SandboxLauncher()
     try:
-        return launcher.probe()
+        if probe_cache.known_good(launcher.bwrap):
+            return ""
+        reason = launcher.probe()
+        if not reason:
+            probe_cache.remember_good(launcher.bwrap)
+        return reason
     finally:
         launcher.close()
 

@@ -255,6 +255,10 @@ class WorkerSession:
         else:
             self._drain.collect()  # the import's output, all of it (see _OutputDrain)
             self.hello = self._hello_from(header)
+        if self.hello.status == "infra_error":
+            failed = getattr(self.launcher, "worker_failed_to_start", None)
+            if failed is not None:
+                failed()  # e.g. the sandbox stopped working here: forget that it did (probe_cache.py)
         self.hello.seconds = time.monotonic() - started
         self.start_seconds = self.hello.seconds  # fork/spawn to "ready" (or to the failure), for benchmarks
         return self.hello
