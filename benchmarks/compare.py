@@ -7,7 +7,7 @@ side's median, the ratio and every pair. The base revision is checked out into a
 worktree, run from there with ``python -m grader`` (the working directory comes first on
 ``sys.path``, so each side imports its own grader), and removed afterwards.
 
-    python benchmarks/compare.py --base HEAD~3 [--runs 8] [-e rnn ...] [--json out.json]
+    python benchmarks/compare.py --base HEAD~3 [--runs 8] [-e rnn ...] [--submission PATH] [--json out.json]
 """
 
 from __future__ import annotations
@@ -96,11 +96,15 @@ def main(argv=None) -> int:
     ap.add_argument("--base", required=True, help="the git revision to compare with (e.g. HEAD~1, main, a tag)")
     ap.add_argument("--runs", type=int, default=8, help="runs per side after one warm-up each (default 8)")
     ap.add_argument("-e", "--exercise", action="append", default=[], help="grade only these exercises")
+    ap.add_argument("--submission", type=Path, default=SUBMISSION,
+                    help="what to grade (default: the correct example; e.g. examples/bptt_bug/rnn_layers.py)")
     ap.add_argument("--json", help="also write the figures here")
     args = ap.parse_args(argv)
     if args.runs < 1:
         ap.error("--runs must be at least 1")
-    data = compare(args.base, args.runs, args.exercise)
+    if not args.submission.exists():
+        ap.error(f"--submission: no such file or folder: {args.submission}")
+    data = compare(args.base, args.runs, args.exercise, args.submission.resolve())
     print(report(data))
     if args.json:
         Path(args.json).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
