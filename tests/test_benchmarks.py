@@ -104,3 +104,10 @@ def test_compare_refuses_a_revision_that_does_not_exist(tmp_path):
     proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "compare.py"), "--base", "no-such-rev-xyz"],
                           capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert proc.returncode != 0 and "no-such-rev-xyz" in proc.stderr
+
+
+def test_compare_refuses_a_submission_that_does_not_exist(tmp_path):
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "compare.py"), "--base", "HEAD",
+                           "--submission", str(tmp_path / "missing.py")], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=60)
+    assert proc.returncode == 2 and "missing.py" in proc.stderr and "--submission" in proc.stderr
