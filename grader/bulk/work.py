@@ -33,12 +33,13 @@ class Slot:
         self.limits = self.config.limits()
         tomls = settings.get("exercise_tomls")
         if tomls:  # the client's exercise TOMLs (a Dask worker may not have the course's files)
-            self._tomls = tempfile.TemporaryDirectory(prefix="rnngrade-exercises-")
-            for name, text in tomls.items():
-                if "/" in name or "\\" in name or not name.endswith(".toml") or name.startswith("."):
-                    raise ValueError(f"not an exercise TOML file name: {name!r}")
-                Path(self._tomls.name, name).write_bytes(text.encode("utf-8"))
-            self.exercises = self.config.exercises(Path(self._tomls.name))
+            # parsed at once and the folder removed: a slot killed later (the hard time limit) leaves nothing
+            with tempfile.TemporaryDirectory(prefix="rnngrade-exercises-") as folder:
+                for name, text in tomls.items():
+                    if "/" in name or "\\" in name or not name.endswith(".toml") or name.startswith("."):
+                        raise ValueError(f"not an exercise TOML file name: {name!r}")
+                    Path(folder, name).write_bytes(text.encode("utf-8"))
+                self.exercises = self.config.exercises(Path(folder))
         else:
             self.exercises = self.config.exercises()
         self.attempts = int(settings.get("attempts", 3))

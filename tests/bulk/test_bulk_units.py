@@ -197,3 +197,22 @@ def test_summary_escapes_student_controlled_text_and_handles_missing_diagnoses(t
     assert [d["bug"] for d in view["diagnoses"]] == ["no-bptt-carry"]
     assert view["stats"]["students"] == 2 and view["stats"]["mean"] == "0.5"
     assert json.loads(gb.current()[0]["result_json"])["score"] == 1
+
+
+def test_a_slot_reads_the_clients_exercise_tomls_and_keeps_no_folder_of_them(tmp_path, monkeypatch):
+    """A Dask worker grades with the client's TOMLs: they are parsed at once and their folder removed, so
+    a slot the scheduler kills later (its hard time limit) leaves nothing behind in the temp folder."""
+    import tempfile
+
+    from grader.bulk.plan import Config
+    from grader.bulk.work import Slot
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    tomls = Config.exercise_tomls()
+    tomls["clipping.toml"] = tomls["clipping.toml"].replace('title = "', 'title = "Client: ', 1)
+    slot = Slot({"config": Config().to_settings(), "exercise_tomls": tomls})
+    assert slot.exercises["clipping"].title.startswith("Client: ")
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ValueError, match="not an exercise TOML file name"):
+        Slot({"config": Config().to_settings(), "exercise_tomls": {"../evil.toml": ""}})
+    assert list(tmp_path.iterdir()) == []
