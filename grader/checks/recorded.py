@@ -7,7 +7,7 @@ on the submission. So a later search with the same strategy runs its body on the
 without Hypothesis; on the first failure it runs the real Hypothesis search from the start, which
 generates the same examples, finds that failure and shrinks it. The lists for the default settings
 are also stored with the package (STORED, written by ``python -m grader.checks.recorded``, used only
-under the Hypothesis version that generated them), so the first search needs no engine either, and
+under the Hypothesis versions that generated exactly them), so the first search needs no engine either, and
 a submission whose properties all hold is graded without importing Hypothesis.
 """
 
@@ -71,17 +71,27 @@ def stored(default_examples: int) -> dict:
         return {}
     ok = (isinstance(data, dict) and data.get("max_examples") == default_examples
           and isinstance(data.get("examples"), dict))
-    return data["examples"] if ok and data.get("hypothesis") == installed_hypothesis_version() else {}
+    return data["examples"] if ok and installed_hypothesis_version() in stored_versions(data) else {}
+
+
+def stored_versions(data: dict) -> list[str]:
+    """The Hypothesis versions that generated exactly the stored examples (checked by write_file)."""
+    versions = data.get("hypothesis") if isinstance(data, dict) else None
+    return [versions] if isinstance(versions, str) else [v for v in versions or [] if isinstance(v, str)]
 
 
 def installed_hypothesis_version() -> str | None:
-    """Hypothesis's version, read from its version.py without importing it (importing costs ~0.15 s;
-    importlib.metadata ~25 ms)."""
+    """Hypothesis's version without importing it (importing costs ~0.15 s; importlib.metadata ~25 ms):
+    from the name of its ``hypothesis-X.Y.Z.dist-info`` folder beside the package, else from the
+    ``__version_info__`` tuple of its version.py (older releases; newer ones keep it in a compiled module)."""
     if "hypothesis" in sys.modules:
         return getattr(sys.modules["hypothesis"], "__version__", None)
     try:
-        spec = importlib.util.find_spec("hypothesis")
-        text = Path(spec.origin).with_name("version.py").read_text(encoding="utf-8")
+        package = Path(importlib.util.find_spec("hypothesis").origin).parent
+        infos = [p.name for p in package.parent.glob("hypothesis-*.dist-info")]
+        if len(infos) == 1:
+            return infos[0][len("hypothesis-"):-len(".dist-info")]
+        text = (package / "version.py").read_text(encoding="utf-8")
     except (AttributeError, ImportError, OSError, TypeError, ValueError):
         return None
     m = re.search(r"^__version_info__\s*=\s*\(([\d,\s]+)\)", text, re.MULTILINE)
@@ -119,10 +129,19 @@ def _property_exercises(api: str) -> list[str]:
 
 
 def write_file() -> Path:
+    """Write STORED for this Hypothesis. When an earlier version generated the very same examples, the file
+    keeps them and lists both versions (6.155 and 6.170 draw the same), so either install uses it."""
     from .properties import EXAMPLES
 
     examples = generate()
-    head = json.dumps({"hypothesis": installed_hypothesis_version(), "max_examples": EXAMPLES})[:-1]
+    try:
+        before = json.loads(STORED.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        before = {}
+    same = isinstance(before, dict) and before.get("examples") == examples and before.get("max_examples") == EXAMPLES
+    versions = sorted(set((stored_versions(before) if same else []) + [installed_hypothesis_version()]),
+                      key=lambda v: [int(n) if n.isdigit() else n for n in re.split(r"[.]", v)])
+    head = json.dumps({"hypothesis": versions, "max_examples": EXAMPLES})[:-1]
     body = ",\n".join(f"  {json.dumps(key)}: [\n" + ",\n".join(f"    {json.dumps(e)}" for e in found) + "\n  ]"
                       for key, found in examples.items())  # one example a line, keys in the order drawn
     STORED.write_text(f'{head}, "examples": {{\n{body}\n}}}}\n', encoding="utf-8")
