@@ -98,7 +98,7 @@ def check(submission: Path, exercise_ids, html_path: Path, no_html: bool, json_p
             figure_cache.enable()  # re-runs skip drawing figures that came out the same (figure_cache.py)
         report = None if no_html else BackgroundReport.start(html_path)
         probe = choose_in_background(isolation)  # the sandbox probe waits on a subprocess: overlap it with the imports
-        from .engine import DEFAULT_SEED, grade  # the checks, Hypothesis
+        from .engine import DEFAULT_SEED, grade  # the checks (Hypothesis only if a property fails)
 
         launcher = resolve_cli(isolation)
         probe.join()  # grade() may fork (--jobs): no other thread may be running then

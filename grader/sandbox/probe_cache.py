@@ -33,6 +33,8 @@ ENVIRONMENT = ("RNNGRADE_BWRAP", "RNNGRADE_UID_BASE", "RNNGRADE_UID_COUNT", "PAT
 
 
 def directory() -> Path | None:
+    # the folder rules of grader/render/figure_cache.directory; not shared, because a renderer may import
+    # nothing of the grader but its results (tests/test_html_report.py)
     if os.environ.get("RNNGRADE_PROBE_CACHE", "1").lower() in ("0", "no", "off", "false"):
         return None
     if os.environ.get("RNNGRADE_CACHE_DIR"):
